@@ -1,0 +1,215 @@
+// The sharded RAM store: memcached's command semantics over slab-class item memory.
+// Owns: shards (each: mutex, hash index segment, per-class LRU lists, CAS counter), the item
+// allocator's use, TTL and flush rules, accounting. Knows no protocol and no sockets.
+// Thread-safety: every public method may be called from any thread concurrently. An ItemRef pins
+// one item's memory (reference count) until it is destroyed, on any thread.
+// Exptime arguments are in memcached's wire form: 0 = never, <= 30 days = relative seconds,
+// > 30 days = absolute Unix time, negative = already expired.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "core/base/counters.h"
+
+namespace kmd::cache {
+
+enum class OpStatus : uint8_t {
+  kOk,          // hit / stored / deleted / touched
+  kNotFound,    // miss (memcached NOT_FOUND / KEY_ENOENT)
+  kExists,      // CAS mismatch (EXISTS / KEY_EEXISTS)
+  kNotStored,   // add on a live key; replace/append/prepend on a missing key
+  kTooLarge,    // item larger than the item size limit (E2BIG / "object too large for cache")
+  kNoMemory,    // nothing evictable to make room (ENOMEM / "out of memory storing object")
+  kNonNumeric,  // incr/decr on a value that is not a decimal number (DELTA_BADVAL)
+};
+
+enum class StoreMode : uint8_t { kSet, kAdd, kReplace, kAppend, kPrepend };
+
+struct StoreConfig {
+  size_t memory_limit = 64u << 20;  // -m: everything items cost (pages, index) stays under it
+  size_t max_item_size = 1u << 20;  // -I: key + value + item header
+  size_t page_size = 1u << 20;      // slab page
+  uint32_t shards = 64;             // power of two
+  const base::Clock* clock = &base::SystemClock::Instance();
+};
+
+// What a reader may know of an item besides key and value.
+struct ItemInfo {
+  uint32_t flags = 0;
+  uint64_t cas = 0;
+  int64_t exptime = 0;         // absolute Unix seconds, 0 = never
+  uint32_t value_size = 0;
+  uint32_t last_access_ago = 0;  // seconds since last access, before this access
+  bool fetched_before = false;   // had been read before this access (meta h)
+  bool stale = false;            // marked stale by an invalidation (meta X)
+  bool win = false;              // this caller won the right to recache (meta W)
+  bool win_sent_before = false;  // another caller already holds the win token (meta Z)
+  uint8_t slab_class = 0;
+};
+
+class Store;
+
+// Pins one item's memory so that a write can send the value straight from it (zero copy).
+// Move-only; releases on destruction (any thread). A default-constructed ref is empty.
+class ItemRef {
+ public:
+  ItemRef() = default;
+  ItemRef(ItemRef&& other) noexcept;
+  ItemRef& operator=(ItemRef&& other) noexcept;
+  ItemRef(const ItemRef&) = delete;
+  ItemRef& operator=(const ItemRef&) = delete;
+  ~ItemRef();
+
+  explicit operator bool() const { return item_ != nullptr; }
+  std::string_view key() const;
+  size_t value_size() const;
+  // Appends the value as one iovec per contiguous piece (several for chained large items).
+  void AppendValue(std::vector<iovec>* out) const;
+  // Copies the value into `dst` (value_size() bytes).
+  void CopyValue(char* dst) const;
+
+ private:
+  friend class Store;
+  ItemRef(Store* store, void* item) : store_(store), item_(item) {}
+  void Reset();
+  Store* store_ = nullptr;
+  void* item_ = nullptr;
+};
+
+struct GetArgs {
+  std::string_view key;
+  bool bump = true;                       // refresh LRU position and access time (meta u: false)
+  bool want_ref = true;                   // pin and return the item for its value
+  std::optional<int64_t> touch_exptime;   // gat / meta T: set a new exptime on hit
+  std::optional<int64_t> vivify_exptime;  // meta N: on miss create an empty item, caller wins
+  std::optional<uint32_t> recache_below;  // meta R: win if remaining TTL below this many seconds
+};
+
+struct GetResult {
+  OpStatus status = OpStatus::kNotFound;
+  ItemInfo info;
+  ItemRef ref;          // set on hit when want_ref
+  bool created = false; // meta N created the item on this miss (status kOk with empty value)
+};
+
+struct StoreArgs {
+  StoreMode mode = StoreMode::kSet;
+  std::string_view key;
+  std::string_view value;
+  uint32_t flags = 0;
+  int64_t exptime = 0;
+  uint64_t compare_cas = 0;  // non-zero: store only if the live item's CAS equals it
+  uint64_t new_cas = 0;      // non-zero: use as the item's CAS (meta E) instead of a fresh one
+  bool invalidate = false;   // meta I with C: a CAS older than the item's marks it stale, not EXISTS
+  std::optional<int64_t> vivify_exptime;  // meta N for append/prepend: create on miss
+};
+
+struct StoreResult {
+  OpStatus status = OpStatus::kNotStored;
+  uint64_t cas = 0;  // CAS of the stored item
+};
+
+struct DeleteArgs {
+  std::string_view key;
+  uint64_t compare_cas = 0;
+  bool invalidate = false;               // meta I: mark stale (and set new TTL) instead of removing
+  std::optional<int64_t> new_exptime;    // meta T with I
+  uint64_t new_cas = 0;                  // meta E
+};
+
+struct ArithArgs {
+  std::string_view key;
+  bool incr = true;
+  uint64_t delta = 0;
+  bool create = false;        // create with `initial` on miss (binary, meta N)
+  uint64_t initial = 0;
+  int64_t create_exptime = 0;
+  uint64_t compare_cas = 0;
+  uint64_t new_cas = 0;                 // meta E
+  std::optional<int64_t> touch_exptime; // meta T
+};
+
+struct ArithResult {
+  OpStatus status = OpStatus::kNotFound;
+  uint64_t value = 0;
+  uint64_t cas = 0;
+  ItemInfo info;
+  bool created = false;
+};
+
+// Per slab class figures for `stats slabs` / `stats items`.
+struct ClassStats {
+  uint8_t id = 0;
+  uint32_t chunk_size = 0;
+  uint32_t chunks_per_page = 0;
+  uint64_t total_pages = 0;
+  uint64_t used_chunks = 0;
+  uint64_t free_chunks = 0;
+  uint64_t items = 0;
+  uint64_t payload_bytes = 0;   // key + value bytes of live items
+  uint64_t header_bytes = 0;    // item metadata bytes of live items
+  uint64_t slack_bytes = 0;     // chunk bytes beyond header + key + value
+  uint64_t evicted = 0;
+  uint64_t evicted_nonzero = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t outofmemory = 0;
+  int64_t oldest_age = 0;       // seconds since last access of the LRU tail
+  uint64_t get_hits = 0, cmd_set = 0, delete_hits = 0, incr_hits = 0, decr_hits = 0,
+           cas_hits = 0, cas_badval = 0, touch_hits = 0;
+};
+
+struct StoreStats {
+  uint64_t curr_items = 0, total_items = 0;
+  uint64_t bytes = 0;            // memcached "bytes": chunk bytes of live items
+  uint64_t limit_maxbytes = 0;
+  uint64_t evictions = 0, reclaimed = 0, expired_unfetched = 0, evicted_unfetched = 0;
+  uint64_t get_hits = 0, get_misses = 0, get_expired = 0, get_flushed = 0;
+  uint64_t cmd_get = 0, cmd_set = 0, cmd_flush = 0, cmd_touch = 0;
+  uint64_t touch_hits = 0, touch_misses = 0, delete_hits = 0, delete_misses = 0;
+  uint64_t incr_hits = 0, incr_misses = 0, decr_hits = 0, decr_misses = 0;
+  uint64_t cas_hits = 0, cas_misses = 0, cas_badval = 0;
+  uint64_t index_bytes = 0;      // hash index memory (inside the limit)
+  uint64_t total_pages = 0, page_size = 0, malloced_bytes = 0;
+  uint64_t payload_bytes = 0, header_bytes = 0, slack_bytes = 0;
+  uint32_t item_header_size = 0;
+  std::vector<ClassStats> classes;  // classes with at least one page
+};
+
+class Store {
+ public:
+  explicit Store(const StoreConfig& config);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  GetResult Get(const GetArgs& args);
+  StoreResult Set(const StoreArgs& args);
+  OpStatus Delete(const DeleteArgs& args);
+  ArithResult Arith(const ArithArgs& args);
+  OpStatus Touch(std::string_view key, int64_t exptime);
+  // flush_all [delay]: every item that exists when the delay runs out becomes invalid.
+  void Flush(int64_t delay_seconds);
+
+  StoreStats Stats() const;
+  void VisitCounters(base::CounterVisitor& visitor) const;
+  const StoreConfig& config() const;
+
+  // Largest key + value the store accepts (for protocol-level E2BIG before reading a value).
+  size_t MaxValueSize(size_t key_size) const;
+
+ private:
+  friend class ItemRef;
+  struct Impl;
+  void Release(void* item);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kmd::cache

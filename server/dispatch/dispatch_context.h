@@ -1,0 +1,36 @@
+// What every protocol session needs from the running daemon: the store, limits, counters for
+// `stats`, the live verbosity, and the settings listing. Owned by main; outlives all sessions.
+// Thread-safety: read-only after start-up except the atomics.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/cache/store.h"
+#include "protocol/common/parse.h"
+#include "server/net/session.h"
+
+namespace kmd::dispatch {
+
+using StatLines = std::vector<std::pair<std::string, std::string>>;
+
+// The version clients see: memcached's, since clients gate features on it; our own version is
+// reported as the `kotoba_version` stat.
+inline constexpr const char* kWireVersion = "1.6.18";
+inline constexpr const char* kKotobaVersion = "0.1.0";
+
+struct DispatchContext {
+  cache::Store* store = nullptr;
+  net::ServerCounters* counters = nullptr;
+  protocol::Limits limits;
+  std::atomic<int> verbosity{0};
+  // Appends `stats settings` lines (derived from the Config by main).
+  std::function<void(StatLines*)> settings;
+  // Requests a graceful shutdown (text `shutdown` when enabled); may be empty.
+  std::function<void()> shutdown;
+};
+
+}  // namespace kmd::dispatch

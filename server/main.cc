@@ -1,0 +1,2 @@
+// kotoba-memd entry point (placeholder until server/net lands).
+int main() { return 0; }
