@@ -1,2 +1,180 @@
-// kotoba-memd entry point (placeholder until server/net lands).
-int main() { return 0; }
+// kotoba-memd entry point: hands argv to config, starts the modules in layer order (store,
+// dispatch, network), stops them in reverse. Exit codes: 0 clean stop, 1 runtime failure
+// (cannot listen, cannot drop privileges), 2 bad configuration.
+#include <grp.h>
+#include <pwd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#ifdef KMD_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "config/config.h"
+#include "core/cache/store.h"
+#include "server/dispatch/dispatch_context.h"
+#include "server/dispatch/session_factory.h"
+#include "server/net/net_server.h"
+
+namespace {
+
+using kmd::config::Config;
+
+spdlog::level::level_enum LogLevel(const Config& config) {
+  switch (config.log.verbosity) {
+    case 0:
+      break;
+    case 1:
+      return spdlog::level::info;
+    case 2:
+      return spdlog::level::debug;
+    default:
+      return spdlog::level::trace;
+  }
+  auto level = spdlog::level::from_str(config.log.level);
+  return level == spdlog::level::off && config.log.level != "off" ? spdlog::level::info : level;
+}
+
+bool Daemonize() {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) _exit(0);
+  if (setsid() < 0) return false;
+  if (chdir("/") != 0) return false;
+  FILE* null_in = std::freopen("/dev/null", "r", stdin);
+  FILE* null_out = std::freopen("/dev/null", "w", stdout);
+  FILE* null_err = std::freopen("/dev/null", "w", stderr);
+  return null_in && null_out && null_err;
+}
+
+// Started as root: with -u drop to that user after binding; without, warn and keep running
+// (memcached refuses to start; we choose to run but say so loudly).
+bool DropPrivileges(const Config& config) {
+  if (getuid() != 0 && geteuid() != 0) return true;
+  if (config.user.empty()) {
+    spdlog::warn("running as root without -u USER: consider an unprivileged user");
+    return true;
+  }
+  passwd* pw = getpwnam(config.user.c_str());
+  if (pw == nullptr) {
+    spdlog::error("can't find the user {} to switch to", config.user);
+    return false;
+  }
+  if (pw->pw_uid == 0) return true;
+  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+      setuid(pw->pw_uid) != 0) {
+    spdlog::error("failed to assume the identity of user {}", config.user);
+    return false;
+  }
+  return true;
+}
+
+// Enough descriptors for -c connections plus listeners and files (memcached does the same).
+void RaiseFileLimit(size_t max_connections) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = max_connections + 64;
+  if (rl.rlim_cur >= want) return;
+  rl.rlim_cur = std::min<rlim_t>(want, rl.rlim_max);
+  if (rl.rlim_max < want && getuid() == 0) rl.rlim_cur = rl.rlim_max = want;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    spdlog::warn("cannot raise the file descriptor limit to {}", want);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  kmd::config::LoadOutcome outcome = kmd::config::Load(argc, argv);
+  if (outcome.action == kmd::config::LoadOutcome::kExit) {
+    std::FILE* out = outcome.exit_code == 0 ? stdout : stderr;
+    std::fputs(outcome.message.c_str(), out);
+    if (!outcome.message.empty() && outcome.message.back() != '\n') std::fputc('\n', out);
+    return outcome.exit_code;
+  }
+  const Config& config = outcome.config;
+
+  auto logger = spdlog::stderr_color_mt("kotoba-memd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(LogLevel(config));
+  for (const std::string& warning : config.warnings) spdlog::warn("{}", warning);
+
+  if (config.daemonize && !Daemonize()) {
+    spdlog::error("failed to daemonize");
+    return 1;
+  }
+  RaiseFileLimit(config.connections.max);
+
+  kmd::cache::StoreConfig store_config;
+  store_config.memory_limit = config.memory.limit;
+  store_config.max_item_size = config.items.max_size;
+  kmd::cache::Store store(store_config);
+
+  kmd::net::ServerCounters counters;
+  counters.started_at = kmd::base::SystemClock::Instance().NowSeconds() - 2;
+  counters.threads = config.threads;
+  counters.max_connections = config.connections.max;
+
+  kmd::dispatch::DispatchContext ctx;
+  ctx.store = &store;
+  ctx.counters = &counters;
+  ctx.limits.max_value = config.items.max_size;
+  ctx.verbosity.store(config.log.verbosity);
+  ctx.settings = [&config](kmd::dispatch::StatLines* out) {
+    for (auto& line : kmd::config::SettingsLines(config)) out->push_back(line);
+  };
+  kmd::dispatch::DispatchSessionFactory factory(ctx);
+
+  kmd::net::NetConfig net_config;
+  net_config.address = config.listen.address;
+  net_config.port = config.listen.port;
+  net_config.unix_socket = config.listen.unix_socket;
+  net_config.unix_mask = config.listen.unix_mask;
+  net_config.threads = config.threads;
+  net_config.max_connections = config.connections.max;
+  net_config.limits.max_buffer = config.items.max_size + 64 * 1024;
+  if (net_config.limits.max_buffer < ctx.limits.max_multiget_line + 1024) {
+    net_config.limits.max_buffer = ctx.limits.max_multiget_line + 1024;
+  }
+  kmd::net::NetServer server(net_config, factory, counters);
+  try {
+    server.Bind();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  if (!DropPrivileges(config)) return 1;
+  if (!config.pid_file.empty()) {
+    std::ofstream pid_file(config.pid_file);
+    pid_file << getpid() << "\n";
+    if (!pid_file) spdlog::warn("could not write pid file {}", config.pid_file);
+  }
+  ctx.shutdown = [&server] { server.RequestShutdown(); };
+  server.on_reload = [] { spdlog::info("SIGHUP: nothing to reload in this version"); };
+
+  if (config.listen.unix_socket.empty()) {
+    spdlog::info("kotoba-memd {} listening on {}:{} ({} threads, {} MiB)",
+                 kmd::dispatch::kKotobaVersion, config.listen.address, server.bound_port(),
+                 config.threads, config.memory.limit >> 20);
+  } else {
+    spdlog::info("kotoba-memd {} listening on unix socket {}", kmd::dispatch::kKotobaVersion,
+                 config.listen.unix_socket);
+  }
+#ifdef KMD_HAVE_SYSTEMD
+  sd_notify(0, "READY=1");
+#endif
+  server.Run();
+#ifdef KMD_HAVE_SYSTEMD
+  sd_notify(0, "STOPPING=1");
+#endif
+  if (!config.pid_file.empty()) unlink(config.pid_file.c_str());
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,224 @@
+// Connection<Socket>: the read/process/write loop, for TCP and Unix stream sockets.
+#include "server/net/connection.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+
+namespace kmd::net {
+
+namespace asio = boost::asio;
+
+template <class Socket>
+Connection<Socket>::Connection(Socket socket, SessionFactory& factory, ServerCounters& counters,
+                               ConnectionRegistry& registry, const ConnectionLimits& limits)
+    : socket_(std::move(socket)),
+      factory_(factory),
+      counters_(counters),
+      registry_(registry),
+      limits_(limits),
+      pin_timer_(socket_.get_executor()) {}
+
+template <class Socket>
+Connection<Socket>::~Connection() {
+  registry_.Remove(this);
+  counters_.curr_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+template <class Socket>
+void Connection<Socket>::Start() {
+  registry_.Add(this);
+  buffer_.resize(limits_.initial_buffer);
+  DoRead();
+}
+
+template <class Socket>
+void Connection<Socket>::Drain() {
+  draining_ = true;
+  if (writing_) {
+    close_after_write_ = true;
+  } else {
+    Close();
+  }
+}
+
+template <class Socket>
+void Connection<Socket>::DoRead() {
+  if (closed_) return;
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+    if (buffer_.size() > limits_.initial_buffer) {
+      // A burst (large value) grew the buffer; return it once it is empty.
+      std::string(limits_.initial_buffer, '\0').swap(buffer_);
+    }
+  } else if (begin_ > 0) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == buffer_.size()) {
+    // Not one complete request fits: grow up to the largest legitimate request, then give up.
+    if (buffer_.size() >= limits_.max_buffer) {
+      Close();
+      return;
+    }
+    buffer_.resize(std::min(buffer_.size() * 2, limits_.max_buffer));
+  }
+  socket_.async_read_some(
+      asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+      [self = this->shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        self->OnRead(ec, n);
+      });
+}
+
+template <class Socket>
+void Connection<Socket>::OnRead(const boost::system::error_code& ec, size_t n) {
+  if (ec) {
+    Close();
+    return;
+  }
+  end_ += n;
+  counters_.bytes_read.fetch_add(n, std::memory_order_relaxed);
+  ProcessInput();
+}
+
+template <class Socket>
+void Connection<Socket>::ProcessInput() {
+  while (!closed_ && !close_after_write_) {
+    if (swallow_ > 0) {
+      size_t drop = std::min(swallow_, BufferedBytes());
+      begin_ += drop;
+      swallow_ -= drop;
+      if (swallow_ > 0) break;
+    }
+    if (BufferedBytes() == 0) break;
+    if (!session_) session_ = factory_.Create(static_cast<uint8_t>(buffer_[begin_]) == 0x80);
+    ProcessResult r = session_->Process(std::string_view(buffer_.data() + begin_, BufferedBytes()));
+    begin_ += r.consumed;
+    swallow_ += r.swallow;
+    if (r.close) close_after_write_ = true;
+    if (r.output_full && session_->HasOutput()) {
+      counters_.conn_yields.fetch_add(1, std::memory_order_relaxed);
+      DoWrite();
+      return;
+    }
+    if (r.consumed == 0 && r.swallow == 0) break;  // needs more bytes
+  }
+  if (closed_) return;
+  if (session_ && session_->HasOutput()) {
+    DoWrite();
+    return;
+  }
+  if (close_after_write_ || draining_) {
+    Close();
+    return;
+  }
+  DoRead();
+}
+
+template <class Socket>
+void Connection<Socket>::DoWrite() {
+  iov_.clear();
+  session_->TakeOutput(&iov_);
+  writing_ = true;
+  pin_expired_ = false;
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(iov_.size());
+  for (const iovec& v : iov_) buffers.emplace_back(v.iov_base, v.iov_len);
+  if (session_->PinnedBytes() > 0) {
+    pin_timer_.expires_after(limits_.pin_timeout);
+    pin_timer_.async_wait([self = this->shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->OnPinTimeout();
+    });
+  }
+  asio::async_write(socket_, buffers,
+                    [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnWrite(ec, n); });
+}
+
+template <class Socket>
+void Connection<Socket>::OnPinTimeout() {
+  if (!writing_ || closed_) return;
+  pin_expired_ = true;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);  // OnWrite learns how much went out
+}
+
+template <class Socket>
+void Connection<Socket>::OnWrite(const boost::system::error_code& ec, size_t n) {
+  counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
+  pin_timer_.cancel();
+  if (ec == asio::error::operation_aborted && pin_expired_ && !closed_) {
+    WriteCopiedRest(n);
+    return;
+  }
+  writing_ = false;
+  session_->Written();
+  if (ec) {
+    Close();
+    return;
+  }
+  if (!copied_rest_.empty()) std::string().swap(copied_rest_);
+  if (close_after_write_) {
+    Close();
+    return;
+  }
+  ProcessInput();
+}
+
+template <class Socket>
+void Connection<Socket>::WriteCopiedRest(size_t written) {
+  // The reader stalled while our output pins item memory: copy the unsent rest (if small) and
+  // release the items, or give up on the client.
+  size_t total = 0;
+  for (const iovec& v : iov_) total += v.iov_len;
+  size_t rest = total - written;
+  if (rest > limits_.max_copy_on_stall) {
+    writing_ = false;
+    session_->Written();
+    Close();
+    return;
+  }
+  copied_rest_.clear();
+  copied_rest_.reserve(rest);
+  size_t skip = written;
+  for (const iovec& v : iov_) {
+    if (skip >= v.iov_len) {
+      skip -= v.iov_len;
+      continue;
+    }
+    copied_rest_.append(static_cast<const char*>(v.iov_base) + skip, v.iov_len - skip);
+    skip = 0;
+  }
+  session_->Written();
+  pin_expired_ = false;
+  asio::async_write(socket_, asio::buffer(copied_rest_),
+                    [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) {
+                      self->counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
+                      self->writing_ = false;
+                      std::string().swap(self->copied_rest_);
+                      if (ec || self->close_after_write_) {
+                        self->Close();
+                        return;
+                      }
+                      self->ProcessInput();
+                    });
+}
+
+template <class Socket>
+void Connection<Socket>::Close() {
+  if (closed_) return;
+  closed_ = true;
+  pin_timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+template class Connection<asio::ip::tcp::socket>;
+template class Connection<asio::local::stream_protocol::socket>;
+
+}  // namespace kmd::net

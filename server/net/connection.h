@@ -1,0 +1,76 @@
+// One client connection: owns its socket, read buffer and Session; lives on one worker.
+// Loop: read -> Process every complete request -> one gathered write -> (more input? process)
+// -> read. It never reads while a write is in flight, so a client that stops reading stops being
+// read (TCP backpressure) and its pending output stays bounded by the Session's soft limit.
+// A write that pins item memory and does not finish within kPinTimeout has its rest copied into
+// the connection (if small) or the connection is closed, so a stalled reader cannot pin items.
+// Lifetime: shared_ptr held by the pending async operation; the registry holds a raw pointer
+// that the connection removes on destruction (both on the worker thread).
+#pragma once
+
+#include <sys/uio.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/net/connection_registry.h"
+#include "server/net/session.h"
+
+namespace kmd::net {
+
+struct ConnectionLimits {
+  size_t initial_buffer = 16 * 1024;
+  size_t max_buffer = (1u << 20) + 64 * 1024;  // one maximal request must fit (set with -I value)
+  std::chrono::milliseconds pin_timeout{5000};
+  size_t max_copy_on_stall = 1u << 20;
+};
+
+template <class Socket>
+class Connection final : public std::enable_shared_from_this<Connection<Socket>>,
+                         public ConnectionHandle {
+ public:
+  Connection(Socket socket, SessionFactory& factory, ServerCounters& counters,
+             ConnectionRegistry& registry, const ConnectionLimits& limits);
+  ~Connection() override;
+
+  void Start();
+  // Graceful shutdown: finish what was read, write it, then close (worker thread only).
+  void Drain() override;
+
+ private:
+  void DoRead();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  // Runs the session over buffered input until it needs more bytes or output must be written.
+  void ProcessInput();
+  void DoWrite();
+  void OnWrite(const boost::system::error_code& ec, size_t n);
+  void OnPinTimeout();
+  void WriteCopiedRest(size_t written);
+  void Close();
+  size_t BufferedBytes() const { return end_ - begin_; }
+
+  Socket socket_;
+  SessionFactory& factory_;
+  ServerCounters& counters_;
+  ConnectionRegistry& registry_;
+  const ConnectionLimits& limits_;
+  std::unique_ptr<Session> session_;
+  std::string buffer_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  size_t swallow_ = 0;
+  std::vector<iovec> iov_;
+  std::string copied_rest_;
+  boost::asio::steady_timer pin_timer_;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+  bool pin_expired_ = false;
+};
+
+}  // namespace kmd::net

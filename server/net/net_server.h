@@ -1,0 +1,77 @@
+// The network front: TCP or Unix-socket acceptors on the main thread, connections handed to
+// workers round robin, the -c connection cap, and graceful shutdown on SIGTERM/SIGINT (stop
+// accepting, drain every connection, stop within the drain deadline).
+// Thread-safety: Bind/Run on the main thread; RequestShutdown from any thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/net/connection.h"
+#include "server/net/connection_registry.h"
+#include "server/net/session.h"
+#include "server/net/worker_pool.h"
+
+namespace kmd::net {
+
+struct NetConfig {
+  std::string address = "127.0.0.1";
+  uint16_t port = 11211;
+  std::string unix_socket;  // non-empty: listen here instead of TCP (memcached -s)
+  unsigned unix_mask = 0700;
+  size_t threads = 1;
+  size_t max_connections = 1024;
+  ConnectionLimits limits;
+  std::chrono::milliseconds drain_deadline{4000};
+};
+
+class NetServer {
+ public:
+  NetServer(const NetConfig& config, SessionFactory& factory, ServerCounters& counters);
+  ~NetServer();
+
+  // Opens the listening socket; throws std::runtime_error naming the address on failure.
+  void Bind();
+  uint16_t bound_port() const { return bound_port_; }
+  // Starts the workers and serves until shutdown completes (blocks the calling thread).
+  void Run();
+  void RequestShutdown();
+  // Called on SIGHUP (on the main thread).
+  std::function<void()> on_reload;
+
+ private:
+  void AcceptTcp();
+  void AcceptUnix();
+  template <class Socket>
+  void Hand(Socket socket, size_t worker);
+  bool OverLimit();
+  void BeginShutdown();
+  void WaitDrained(std::chrono::steady_clock::time_point deadline);
+  void WaitSignal();
+
+  NetConfig config_;
+  SessionFactory& factory_;
+  ServerCounters& counters_;
+  boost::asio::io_context main_;
+  WorkerPool pool_;
+  std::vector<std::unique_ptr<ConnectionRegistry>> registries_;
+  std::optional<boost::asio::ip::tcp::acceptor> tcp_;
+  std::optional<boost::asio::local::stream_protocol::acceptor> unix_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer drain_timer_;
+  boost::asio::steady_timer accept_retry_timer_;
+  uint16_t bound_port_ = 0;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace kmd::net
