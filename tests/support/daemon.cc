@@ -1,0 +1,236 @@
+// Daemon and FreePort. The child gets PR_SET_PDEATHSIG so a crashed test binary never leaves a
+// stray daemon behind, and all descriptors above 2 are closed in it so test sockets (thousands
+// in the hostile suite) do not leak into the daemon.
+#include "tests/support/daemon.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#ifndef KMD_DAEMON_PATH
+#define KMD_DAEMON_PATH "kotoba-memd"
+#endif
+
+namespace kmd::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kDefaultMemcached = "/usr/bin/memcached";
+constexpr int kStartAttempts = 3;
+
+// One non-blocking connect to 127.0.0.1:port, bounded by `timeout`.
+bool CanConnect(int port, std::chrono::milliseconds timeout) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = false;
+  int r = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  if (r == 0) {
+    ok = true;
+  } else if (errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+      int err = 0;
+      socklen_t len = sizeof(err);
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      ok = err == 0;
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error(std::string("FreePort: socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    int e = errno;
+    close(fd);
+    throw std::runtime_error(std::string("FreePort: ") + std::strerror(e));
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool TargetIsMemcached() {
+  const char* t = std::getenv("KMD_TEST_TARGET");
+  return t != nullptr && std::string(t) == "memcached";
+}
+
+std::string TargetPath() {
+  if (TargetIsMemcached()) {
+    const char* p = std::getenv("KMD_MEMCACHED_PATH");
+    return p != nullptr ? p : kDefaultMemcached;
+  }
+  const char* p = std::getenv("KMD_DAEMON");
+  return p != nullptr ? p : KMD_DAEMON_PATH;
+}
+
+std::string TargetName() { return TargetIsMemcached() ? "memcached" : "kotoba-memd"; }
+
+Daemon::Daemon(std::vector<std::string> extra_args, std::chrono::milliseconds start_timeout) {
+  std::string why;
+  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
+    if (TryStart(extra_args, start_timeout, &why)) return;
+  }
+  throw std::runtime_error("Daemon: could not start " + TargetPath() + ": " + why);
+}
+
+bool Daemon::TryStart(const std::vector<std::string>& extra_args,
+                      std::chrono::milliseconds timeout, std::string* why) {
+  if (access(TargetPath().c_str(), X_OK) != 0) {
+    *why = "not an executable file (build it, or set KMD_TEST_TARGET=memcached)";
+    return false;
+  }
+  port_ = FreePort();
+  char tmpl[] = "/tmp/kmd-daemon-XXXXXX";
+  int out_fd = mkostemp(tmpl, O_CLOEXEC);
+  if (out_fd < 0) {
+    *why = std::string("mkstemp: ") + std::strerror(errno);
+    return false;
+  }
+  if (!output_path_.empty()) unlink(output_path_.c_str());
+  output_path_ = tmpl;
+
+  std::vector<std::string> argv = {TargetPath(), "-p", std::to_string(port_), "-l", "127.0.0.1",
+                                   "-U", "0"};
+  // memcached refuses to run as root without -u; our daemon accepts the same flag.
+  if (TargetIsMemcached() && geteuid() == 0) {
+    argv.push_back("-u");
+    argv.push_back("root");
+  }
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(out_fd);
+    *why = std::string("fork: ") + std::strerror(errno);
+    return false;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    close_range(3, ~0U, 0);
+    // The test process may block SIGPIPE/SIGTERM; the daemon must start with defaults.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out_fd);
+  pid_ = pid;
+  running_ = true;
+  exit_code_ = -1;
+  term_signal_ = 0;
+
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (!alive()) {
+      *why = "exited during start-up (exit_code=" + std::to_string(exit_code_) +
+             ", signal=" + std::to_string(term_signal_) + ") output:\n" + stderr_text();
+      return false;
+    }
+    if (CanConnect(port_, std::chrono::milliseconds(200))) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  *why = "did not accept TCP on port " + std::to_string(port_) + " within " +
+         std::to_string(timeout.count()) + " ms; output:\n" + stderr_text();
+  Stop(std::chrono::milliseconds(500));
+  return false;
+}
+
+Daemon::~Daemon() {
+  Stop();
+  if (!output_path_.empty()) unlink(output_path_.c_str());
+}
+
+std::string Daemon::server() const { return "127.0.0.1:" + std::to_string(port_); }
+
+void Daemon::Reap(int status) {
+  running_ = false;
+  if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) term_signal_ = WTERMSIG(status);
+}
+
+bool Daemon::alive() {
+  if (!running_) return false;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) Reap(status);
+  return running_;
+}
+
+bool Daemon::Stop(std::chrono::milliseconds grace) {
+  if (!alive()) return true;
+  kill(pid_, SIGTERM);
+  const auto deadline = Clock::now() + grace;
+  while (Clock::now() < deadline) {
+    if (!alive()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid_, SIGKILL);
+  int status = 0;
+  if (waitpid(pid_, &status, 0) == pid_) Reap(status);
+  running_ = false;
+  return false;
+}
+
+uint64_t Daemon::rss_bytes() const {
+  if (!running_) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      std::istringstream fields(line.substr(6));
+      uint64_t kb = 0;
+      fields >> kb;
+      return kb * 1024;
+    }
+  }
+  return 0;
+}
+
+std::string Daemon::stderr_text() const {
+  std::ifstream in(output_path_, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace kmd::test
