@@ -1,0 +1,81 @@
+// The Config value: every setting the daemon reads at start-up, one struct per section.
+// A plain value type: copy it freely; no locking (build it once in main, then hand out const refs).
+// Invariant after kmd::config::Load() returned kRun: every field passed validation (ranges and the
+// cross-field rules, e.g. items.max_size <= memory.limit / 2). Defaults here must match the
+// default_text column of the descriptor tables in options.h (a unit test holds them together).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kmd::config {
+
+inline constexpr uint64_t kKiB = 1024;
+inline constexpr uint64_t kMiB = 1024 * kKiB;
+inline constexpr uint64_t kGiB = 1024 * kMiB;
+
+// std::thread::hardware_concurrency(), at least 1 (it may report 0 when unknown).
+uint32_t DefaultThreads();
+
+struct ListenConfig {
+  std::string address = "127.0.0.1";  // -l; memcached's default is every interface, ours is not
+  uint16_t port = 11211;               // -p; 0 lets the kernel pick
+  uint16_t udp_port = 0;               // -U; UDP is never served, non-zero only warns
+  std::string unix_socket;             // -s; non-empty disables TCP, as in memcached
+  uint32_t unix_mask = 0700;           // -a; permission bits of the unix socket
+};
+
+struct MemoryConfig {
+  uint64_t limit = 64 * kMiB;  // -m, bytes: the RAM tier's budget (see DESIGN.md "Memory")
+  bool evictions = true;       // -M turns it off: answer out-of-memory instead of evicting
+};
+
+struct ConnectionsConfig {
+  uint32_t max = 1024;                               // -c
+  std::chrono::milliseconds drain_timeout{5000};     // SIGTERM: time to finish in-flight requests
+};
+
+struct ItemsConfig {
+  uint64_t max_size = kMiB;  // -I, bytes: key + value + metadata of one item
+};
+
+struct LogConfig {
+  std::string level = "info";  // spdlog level name: trace, debug, info, warn, error, critical, off
+  uint32_t verbosity = 0;      // -v / -vv / -vvv (0..3); see EffectiveLogLevel() in load.h
+  std::string file;            // empty: stderr
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:9150";  // HOST:PORT of the Prometheus /metrics endpoint
+};
+
+struct AdminConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:9151";  // HOST:PORT of the /debug/* endpoints
+};
+
+struct Config {
+  ListenConfig listen;
+  MemoryConfig memory;
+  ConnectionsConfig connections;
+  uint32_t threads = DefaultThreads();  // -t
+  ItemsConfig items;
+  LogConfig log;
+  std::string user;      // -u; drop privileges to this user after binding
+  bool daemonize = false;  // -d
+  std::string pid_file;    // -P
+  MetricsConfig metrics;
+  AdminConfig admin;
+
+  // Not settings: what the command line asked for.
+  bool check_only = false;   // --check-config
+  std::string config_path;   // --config FILE, empty when none
+  // Accepted-but-ignored memcached flags and settings that have no effect here, one sentence
+  // each naming the flag; main logs them once at start-up.
+  std::vector<std::string> warnings;
+};
+
+}  // namespace kmd::config
