@@ -77,10 +77,14 @@ class ItemRef {
 
  private:
   friend class Store;
-  ItemRef(Store* store, void* item) : store_(store), item_(item) {}
+  ItemRef(Store* store, void* item, bool copied = false)
+      : store_(store), item_(item), copied_(copied) {}
   void Reset();
   Store* store_ = nullptr;
   void* item_ = nullptr;
+  // Rare path: the item's 8-bit reference count was near its limit, so item_ is a private heap
+  // copy of key and value (store.cc CopiedItem) instead of a pinned item.
+  bool copied_ = false;
 };
 
 struct GetArgs {

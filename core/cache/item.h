@@ -1,0 +1,122 @@
+// Item layout in slab memory. Pinned by static_assert: the header is 26 bytes.
+//   [ItemHeader 26][client flags u32 if kHasClientFlags][exptime u32 if kHasExptime][key]
+//   chained only: [total value length u32][next chunk Ref u32]
+//   [value (or its first part)]
+// A continuation chunk of a chained item is [next Ref u32][data]. All chunks of a chain come from
+// the largest slab class.
+// Thread-safety: layout bits, key and value are immutable once linked (readers holding a ref read
+// them without a lock); links, CAS, exptime, atime and state bits change only under the shard
+// lock; flag bits and the refcount are atomics so that lock-free readers never race a writer.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "core/memory/slab_allocator.h"
+
+namespace kmd::cache {
+
+using memory::kNullRef;
+using memory::Ref;
+
+enum ItemBits : uint8_t {
+  // Layout (fixed at creation).
+  kHasClientFlags = 1 << 0,
+  kHasExptime = 1 << 1,
+  kChained = 1 << 2,
+  // State (changed under the shard lock).
+  kLinked = 1 << 3,
+  kFetched = 1 << 4,
+  kStale = 1 << 5,
+  kWinSent = 1 << 6,
+};
+
+// The linked state holds one reference and each ItemRef one more; a reader that would push the
+// count to kMaxRefs gets a heap copy instead (see store.cc).
+inline constexpr uint8_t kMaxRefs = 250;
+
+struct __attribute__((packed)) ItemHeader {
+  Ref hnext;
+  Ref lru_prev;
+  Ref lru_next;
+  uint32_t cas_lo;
+  uint16_t cas_hi;
+  uint8_t nkey;
+  uint8_t bits;  // ItemBits; accessed through Bits() (std::atomic_ref)
+  uint8_t vlen[3];  // value bytes in this chunk (head part for chained items)
+  uint8_t refcount;  // accessed through Refs() (std::atomic_ref)
+  uint16_t atime;  // seconds since store start, wrapping
+};
+static_assert(sizeof(ItemHeader) == 26, "item header size is part of the memory budget");
+
+inline constexpr size_t kItemHeaderSize = sizeof(ItemHeader);
+inline constexpr size_t kChainHeadExtra = 8;  // total length + next ref
+inline constexpr size_t kContinuationHeader = 4;
+inline constexpr uint64_t kCasMask = (uint64_t{1} << 48) - 1;
+
+struct Item {
+  ItemHeader h;
+
+  // Flag bits and the refcount are read by lock-free readers while a lock holder changes them.
+  std::atomic_ref<uint8_t> Bits() const { return std::atomic_ref<uint8_t>(const_cast<Item*>(this)->h.bits); }
+  std::atomic_ref<uint8_t> Refs() { return std::atomic_ref<uint8_t>(h.refcount); }
+  uint8_t layout() const { return Bits().load(std::memory_order_relaxed); }
+  bool Has(uint8_t bit) const { return (layout() & bit) != 0; }
+  void Set(uint8_t bit) { Bits().fetch_or(bit, std::memory_order_relaxed); }
+  void Clear(uint8_t bit) { Bits().fetch_and(static_cast<uint8_t>(~bit), std::memory_order_relaxed); }
+
+  char* raw() { return reinterpret_cast<char*>(this); }
+  const char* raw() const { return reinterpret_cast<const char*>(this); }
+  size_t OptSize() const {
+    const uint8_t b = layout();
+    return ((b & kHasClientFlags) ? 4 : 0) + ((b & kHasExptime) ? 4 : 0);
+  }
+  uint64_t cas() const { return (uint64_t{h.cas_hi} << 32) | h.cas_lo; }
+  void set_cas(uint64_t cas) {
+    h.cas_lo = static_cast<uint32_t>(cas);
+    h.cas_hi = static_cast<uint16_t>((cas >> 32) & 0xFFFF);
+  }
+  uint32_t chunk_vlen() const { return h.vlen[0] | (h.vlen[1] << 8) | (uint32_t{h.vlen[2]} << 16); }
+  void set_chunk_vlen(uint32_t n) {
+    h.vlen[0] = static_cast<uint8_t>(n);
+    h.vlen[1] = static_cast<uint8_t>(n >> 8);
+    h.vlen[2] = static_cast<uint8_t>(n >> 16);
+  }
+  uint32_t client_flags() const {
+    if (!Has(kHasClientFlags)) return 0;
+    uint32_t f;
+    std::memcpy(&f, raw() + kItemHeaderSize, 4);
+    return f;
+  }
+  void set_client_flags(uint32_t f) { std::memcpy(raw() + kItemHeaderSize, &f, 4); }
+  char* exptime_ptr() { return raw() + kItemHeaderSize + (Has(kHasClientFlags) ? 4 : 0); }
+  uint32_t exptime() const {
+    if (!Has(kHasExptime)) return 0;
+    uint32_t e;
+    std::memcpy(&e, const_cast<Item*>(this)->exptime_ptr(), 4);
+    return e;
+  }
+  void set_exptime(uint32_t e) { std::memcpy(exptime_ptr(), &e, 4); }
+  char* key_ptr() { return raw() + kItemHeaderSize + OptSize(); }
+  const char* key_ptr() const { return raw() + kItemHeaderSize + OptSize(); }
+  std::string_view key() const { return {key_ptr(), h.nkey}; }
+  char* chain_ptr() { return key_ptr() + h.nkey; }
+  const char* chain_ptr() const { return key_ptr() + h.nkey; }
+  uint32_t value_size() const {
+    if (!Has(kChained)) return chunk_vlen();
+    uint32_t n;
+    std::memcpy(&n, chain_ptr(), 4);
+    return n;
+  }
+  Ref chain_next() const {
+    Ref r;
+    std::memcpy(&r, chain_ptr() + 4, 4);
+    return r;
+  }
+  char* value_ptr() { return chain_ptr() + (Has(kChained) ? kChainHeadExtra : 0); }
+  const char* value_ptr() const { return chain_ptr() + (Has(kChained) ? kChainHeadExtra : 0); }
+};
+
+}  // namespace kmd::cache

@@ -1,1 +1,0 @@
-// Placeholder translation unit so the target always has a source (remove once real sources exist).

@@ -1,0 +1,1267 @@
+// Store: memcached 1.6.18 command semantics (memcached.c do_store_item, do_add_delta; items.c
+// do_item_get; proto_text.c meta flags) over slab memory.
+// Thread-safety: one mutex per shard guards its index segment, LRU lists, CAS counter, pending
+// flush and counters. Chunks are allocated and filled with no shard lock held; eviction then
+// locks the key's shard (blocking, nothing else held) or try_locks others, never blocking on a
+// second shard lock. Slab class mutexes are leaf locks.
+// Invariant: pages + index <= memory_limit; an item is freed when its last reference (the linked
+// state's or an ItemRef's) is dropped.
+#include "core/cache/store.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "core/base/hash.h"
+#include "core/cache/item.h"
+#include "core/memory/slab_allocator.h"
+
+namespace kmd::cache {
+
+namespace {
+
+constexpr int64_t kRelativeLimit = 60 * 60 * 24 * 30;  // memcached REALTIME_MAXDELTA
+constexpr size_t kMaxKey = 250;
+// memcached's item_size_ok(): sizeof(item) 48 + CAS 8 + key + NUL + "\r\n" (+4 if flags != 0).
+constexpr size_t kMemcachedItemOverhead = 48 + 8 + 1 + 2;
+constexpr int kEvictAttempts = 16;
+constexpr int kTailSearch = 5;
+
+struct CopiedItem {
+  std::string key;
+  std::string value;
+};
+
+// memcached exptime rules -> absolute Unix seconds (0 = never, 1 = "already expired").
+uint32_t AbsExptime(int64_t exptime, int64_t now) {
+  if (exptime == 0) return 0;
+  if (exptime < 0) return 1;
+  int64_t abs = exptime <= kRelativeLimit ? now + exptime : exptime;
+  if (abs <= 0) return 1;
+  return static_cast<uint32_t>(std::min<int64_t>(abs, 0xFFFFFFFFll));
+}
+
+bool Expired(const Item* it, int64_t now) {
+  const uint32_t e = it->exptime();
+  return e != 0 && static_cast<int64_t>(e) <= now;
+}
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+// memcached safe_strtoull() over a value that is followed by "\r\n" in memcached's memory.
+bool ParseU64(std::string_view s, uint64_t* out) {
+  size_t i = 0;
+  while (i < s.size() && IsSpace(s[i])) ++i;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+  const size_t digits_start = i;
+  uint64_t v = 0;
+  bool overflow = false;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) overflow = true;
+    v = v * 10 + d;
+    ++i;
+  }
+  if (i == digits_start || overflow) return false;
+  if (i < s.size() && !IsSpace(s[i])) return false;
+  if (neg) v = 0 - v;  // strtoull negates in unsigned arithmetic
+  if (static_cast<int64_t>(v) < 0 && neg) return false;
+  *out = v;
+  return true;
+}
+
+struct ClassCounters {
+  uint64_t items = 0, bytes = 0, payload = 0, header = 0;
+  uint64_t evicted = 0, evicted_nonzero = 0, expired_unfetched = 0, evicted_unfetched = 0;
+  uint64_t outofmemory = 0, reclaimed = 0;
+  uint64_t get_hits = 0, cmd_set = 0, delete_hits = 0, incr_hits = 0, decr_hits = 0;
+  uint64_t cas_hits = 0, cas_badval = 0, touch_hits = 0;
+};
+
+struct ShardCounters {
+  uint64_t total_items = 0, evictions = 0, reclaimed = 0, expired_unfetched = 0,
+           evicted_unfetched = 0;
+  uint64_t get_misses = 0, get_expired = 0, get_flushed = 0, cmd_get = 0, cmd_touch = 0,
+           cmd_set = 0;
+  uint64_t touch_misses = 0, delete_misses = 0, incr_misses = 0, decr_misses = 0, cas_misses = 0;
+};
+
+struct Lru {
+  Ref head = kNullRef;
+  Ref tail = kNullRef;
+};
+
+}  // namespace
+
+struct alignas(64) Shard {
+  std::mutex mu;
+  std::unique_ptr<Ref[]> buckets;
+  uint32_t bucket_mask = 0;
+  std::unique_ptr<Lru[]> lru;
+  uint64_t cas_counter = 0;
+  int64_t flush_at = 0;  // pending delayed flush (absolute seconds), 0 = none
+  ShardCounters c;
+  // Allocated on a class's first use in this shard, so idle classes cost nothing.
+  std::unique_ptr<std::unique_ptr<ClassCounters>[]> cc;
+};
+
+struct Store::Impl {
+  StoreConfig config;
+  const base::Clock* clock;
+  int64_t start_time;
+  uint32_t shard_bits;
+  uint32_t shard_mask;
+  std::unique_ptr<Shard[]> shards;
+  size_t index_bytes;
+  std::unique_ptr<memory::SlabAllocator> slabs;
+  int num_classes;
+  uint32_t largest_chunk;
+  std::atomic<uint64_t> cmd_flush{0};
+  std::atomic<uint32_t> evict_cursor{0};
+
+  explicit Impl(const StoreConfig& cfg) : config(cfg), clock(cfg.clock) {
+    if (clock == nullptr) clock = &base::SystemClock::Instance();
+    start_time = clock->NowSeconds();
+    const uint32_t nshards = std::bit_floor(std::max<uint32_t>(cfg.shards, 1));
+    shard_bits = static_cast<uint32_t>(std::countr_zero(nshards));
+    shard_mask = nshards - 1;
+    size_t page_size = std::bit_floor(std::clamp<size_t>(cfg.page_size, 1024, 16u << 20));
+    config.page_size = page_size;
+    config.shards = nshards;
+    // The index is sized once: ~1 bucket per 256 bytes of budget, a power of two per shard.
+    const size_t per_shard = std::bit_floor(std::max<size_t>(cfg.memory_limit / 256 / nshards, 16));
+    index_bytes = per_shard * nshards * sizeof(Ref);
+    shards = std::make_unique<Shard[]>(nshards);
+    const size_t budget = cfg.memory_limit > index_bytes ? cfg.memory_limit - index_bytes : 0;
+    slabs = std::make_unique<memory::SlabAllocator>(budget, page_size);
+    num_classes = slabs->classes().count();
+    largest_chunk = slabs->classes().chunk_size(slabs->classes().largest());
+    for (uint32_t i = 0; i < nshards; ++i) {
+      Shard& s = shards[i];
+      s.buckets = std::make_unique<Ref[]>(per_shard);
+      std::fill_n(s.buckets.get(), per_shard, kNullRef);
+      s.bucket_mask = static_cast<uint32_t>(per_shard - 1);
+      s.lru = std::make_unique<Lru[]>(num_classes);
+      s.cc = std::make_unique<std::unique_ptr<ClassCounters>[]>(num_classes);
+    }
+  }
+
+  ~Impl() {
+    // Free linked items so that the allocator's bookkeeping ends balanced (pages are unmapped
+    // with the allocator anyway). Outstanding ItemRefs must not outlive the Store.
+    for (uint32_t i = 0; i <= shard_mask; ++i) FlushShard(shards[i]);
+  }
+
+  int64_t Now() const { return clock->NowSeconds(); }
+  uint16_t Now16(int64_t now) const { return static_cast<uint16_t>(now - start_time); }
+
+  Item* ItemAt(Ref r) const { return static_cast<Item*>(slabs->Resolve(r)); }
+  Ref RefOf(const Item* it) const { return slabs->RefOf(it); }
+  int ClassOf(const Item* it) const { return slabs->ClassOfPtr(it); }
+
+  Shard& ShardFor(uint64_t hash) { return shards[hash & shard_mask]; }
+  uint32_t ShardIndex(uint64_t hash) const { return static_cast<uint32_t>(hash & shard_mask); }
+  static uint32_t Bucket(const Shard& s, uint64_t hash) {
+    return static_cast<uint32_t>(hash >> 32) & s.bucket_mask;
+  }
+
+  ClassCounters& CC(Shard& s, int cls) {
+    auto& p = s.cc[cls];
+    if (!p) p = std::make_unique<ClassCounters>();
+    return *p;
+  }
+
+  uint64_t NextCas(Shard& s, uint32_t shard_index) {
+    ++s.cas_counter;
+    return ((s.cas_counter << shard_bits) | shard_index) & kCasMask;
+  }
+
+  // ---- item sizing and memory ----
+
+  size_t HeadCapacity(size_t opt, size_t nkey) const {
+    return largest_chunk - kItemHeaderSize - opt - nkey - kChainHeadExtra;
+  }
+
+  struct Footprint {
+    uint64_t chunk_bytes, header, payload;
+  };
+  Footprint FootprintOf(const Item* it) const {
+    const size_t nkey = it->h.nkey;
+    const size_t opt = it->OptSize();
+    const uint64_t vlen = it->value_size();
+    if (!it->Has(kChained)) {
+      return {slabs->classes().chunk_size(ClassOf(it)), kItemHeaderSize + opt, nkey + vlen};
+    }
+    const uint64_t head = HeadCapacity(opt, nkey);
+    const uint64_t rest = vlen > head ? vlen - head : 0;
+    const uint64_t conts = (rest + largest_chunk - kContinuationHeader - 1) /
+                           (largest_chunk - kContinuationHeader);
+    return {uint64_t{largest_chunk} * (1 + conts),
+            kItemHeaderSize + opt + kChainHeadExtra + conts * kContinuationHeader, nkey + vlen};
+  }
+
+  // Pops the LRU tail (or one of the few above it) of class `cls` in some shard, freeing memory.
+  // Must be called with no shard lock held.
+  bool EvictOne(int cls, uint32_t home, int64_t now) {
+    const uint32_t n = shard_mask + 1;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t idx = (home + i) & shard_mask;
+      Shard& s = shards[idx];
+      std::unique_lock lock(s.mu, std::defer_lock);
+      if (i == 0) {
+        lock.lock();
+      } else if (!lock.try_lock()) {
+        continue;
+      }
+      Ref r = s.lru[cls].tail;
+      for (int tries = 0; tries < kTailSearch && r != kNullRef; ++tries) {
+        Item* it = ItemAt(r);
+        const Ref prev = it->h.lru_prev;
+        if (it->Refs().load(std::memory_order_acquire) == 1) {
+          ClassCounters& cc = CC(s, cls);
+          const bool fetched = it->Has(kFetched);
+          if (Expired(it, now)) {
+            ++s.c.reclaimed;
+            ++cc.reclaimed;
+            if (!fetched) {
+              ++s.c.expired_unfetched;
+              ++cc.expired_unfetched;
+            }
+          } else {
+            ++s.c.evictions;
+            ++cc.evicted;
+            if (it->exptime() != 0) ++cc.evicted_nonzero;
+            if (!fetched) {
+              ++s.c.evicted_unfetched;
+              ++cc.evicted_unfetched;
+            }
+          }
+          Unlink(s, it);
+          return true;
+        }
+        r = prev;
+      }
+    }
+    return false;
+  }
+
+  Ref AllocChunk(int cls, uint32_t home, int64_t now) {
+    for (int attempt = 0; attempt < kEvictAttempts; ++attempt) {
+      const Ref r = slabs->Alloc(cls);
+      if (r != kNullRef) return r;
+      if (!EvictOne(cls, home, now)) break;
+    }
+    // The page budget is spent and the class has nothing to give: a larger class's chunk holds
+    // the item as well (a page rebalancer would do better; see README).
+    for (int c = cls + 1; c < num_classes; ++c) {
+      if (slabs->Counters(c).pages == 0) continue;
+      Ref r = slabs->Alloc(c);
+      if (r == kNullRef && EvictOne(c, home, now)) r = slabs->Alloc(c);
+      if (r != kNullRef) return r;
+    }
+    return kNullRef;
+  }
+
+  void FreeItem(Item* it) {
+    if (it->Has(kChained)) {
+      Ref r = it->chain_next();
+      while (r != kNullRef) {
+        Ref next;
+        std::memcpy(&next, slabs->Resolve(r), 4);
+        slabs->Free(r);
+        r = next;
+      }
+    }
+    slabs->Free(RefOf(it));
+  }
+
+  void DecRef(Item* it) {
+    if (it->Refs().fetch_sub(1, std::memory_order_acq_rel) == 1) FreeItem(it);
+  }
+
+  // A new, unlinked item holding one reference (the creator's, which linking hands over).
+  // Value bytes are left for the caller to write. Null on kNoMemory.
+  Item* AllocItem(uint32_t shard_index, std::string_view key, size_t vlen, uint32_t flags,
+                  uint32_t exptime, bool want_exptime_field, int64_t now) {
+    uint8_t layout = 0;
+    size_t opt = 0;
+    if (flags != 0) {
+      layout |= kHasClientFlags;
+      opt += 4;
+    }
+    if (exptime != 0 || want_exptime_field) {
+      layout |= kHasExptime;
+      opt += 4;
+    }
+    size_t need = kItemHeaderSize + opt + key.size() + vlen;
+    const auto& classes = slabs->classes();
+    int cls = classes.ClassFor(need);
+    // Free room for an exptime field costs nothing and spares touch a copy later.
+    if (cls >= 0 && !(layout & kHasExptime) && classes.chunk_size(cls) >= need + 4) {
+      layout |= kHasExptime;
+      opt += 4;
+      need += 4;
+    }
+    Item* it;
+    if (cls >= 0) {
+      const Ref r = AllocChunk(cls, shard_index, now);
+      if (r == kNullRef) return nullptr;
+      it = ItemAt(r);
+      it->set_chunk_vlen(static_cast<uint32_t>(vlen));
+    } else {
+      layout |= kChained;
+      const size_t head = HeadCapacity(opt, key.size());
+      const size_t per = largest_chunk - kContinuationHeader;
+      const size_t conts = (vlen - head + per - 1) / per;
+      const int big = classes.largest();
+      const Ref r = AllocChunk(big, shard_index, now);
+      if (r == kNullRef) return nullptr;
+      it = ItemAt(r);
+      it->set_chunk_vlen(static_cast<uint32_t>(head));
+      // Continuations are linked back to front so that each new chunk points at the previous.
+      Ref next = kNullRef;
+      for (size_t i = 0; i < conts; ++i) {
+        const Ref c = AllocChunk(big, shard_index, now);
+        if (c == kNullRef) {
+          while (next != kNullRef) {
+            Ref n;
+            std::memcpy(&n, slabs->Resolve(next), 4);
+            slabs->Free(next);
+            next = n;
+          }
+          slabs->Free(r);
+          return nullptr;
+        }
+        std::memcpy(slabs->Resolve(c), &next, 4);
+        next = c;
+      }
+      it = ItemAt(r);
+      it->Bits().store(layout, std::memory_order_relaxed);
+      it->h.nkey = static_cast<uint8_t>(key.size());
+      const uint32_t total = static_cast<uint32_t>(vlen);
+      std::memcpy(it->chain_ptr(), &total, 4);
+      std::memcpy(it->chain_ptr() + 4, &next, 4);
+    }
+    it->h.hnext = kNullRef;
+    it->h.lru_prev = kNullRef;
+    it->h.lru_next = kNullRef;
+    it->set_cas(0);
+    it->h.nkey = static_cast<uint8_t>(key.size());
+    it->Bits().store(layout, std::memory_order_relaxed);
+    it->Refs().store(1, std::memory_order_relaxed);
+    it->h.atime = Now16(now);
+    if (layout & kHasClientFlags) it->set_client_flags(flags);
+    if (layout & kHasExptime) it->set_exptime(exptime);
+    std::memcpy(it->key_ptr(), key.data(), key.size());
+    return it;
+  }
+
+  // Calls f(char* data, size_t len) for each piece of the value, in order.
+  template <typename F>
+  void ForEachPiece(const Item* it, F&& f) const {
+    char* head = const_cast<char*>(it->value_ptr());
+    if (!it->Has(kChained)) {
+      f(head, it->chunk_vlen());
+      return;
+    }
+    size_t remaining = it->value_size();
+    size_t n = std::min<size_t>(remaining, it->chunk_vlen());
+    f(head, n);
+    remaining -= n;
+    Ref r = it->chain_next();
+    const size_t per = largest_chunk - kContinuationHeader;
+    while (remaining > 0 && r != kNullRef) {
+      char* c = static_cast<char*>(slabs->Resolve(r));
+      n = std::min(remaining, per);
+      f(c + kContinuationHeader, n);
+      remaining -= n;
+      std::memcpy(&r, c, 4);
+    }
+  }
+
+  // Writes `src` at value offset `off` (pieces of a chained item handled).
+  void WriteValue(Item* it, size_t off, std::string_view src) {
+    size_t pos = 0;
+    ForEachPiece(it, [&](char* data, size_t len) {
+      if (src.empty()) return;
+      if (off >= pos + len) {
+        pos += len;
+        return;
+      }
+      const size_t start = off - pos;
+      const size_t n = std::min(len - start, src.size());
+      std::memcpy(data + start, src.data(), n);
+      src.remove_prefix(n);
+      off += n;
+      pos += len;
+    });
+  }
+
+  void CopyValueTo(const Item* from, Item* to, size_t off) {
+    ForEachPiece(from, [&](char* data, size_t len) {
+      WriteValue(to, off, std::string_view(data, len));
+      off += len;
+    });
+  }
+
+  // ---- index and LRU (shard lock held) ----
+
+  Item* Find(Shard& s, std::string_view key, uint64_t hash) {
+    Ref r = s.buckets[Bucket(s, hash)];
+    while (r != kNullRef) {
+      Item* it = ItemAt(r);
+      if (it->h.nkey == key.size() && std::memcmp(it->key_ptr(), key.data(), key.size()) == 0) {
+        return it;
+      }
+      r = it->h.hnext;
+    }
+    return nullptr;
+  }
+
+  void LruLinkHead(Shard& s, Item* it, Ref ref, int cls) {
+    Lru& l = s.lru[cls];
+    it->h.lru_prev = kNullRef;
+    it->h.lru_next = l.head;
+    if (l.head != kNullRef) ItemAt(l.head)->h.lru_prev = ref;
+    l.head = ref;
+    if (l.tail == kNullRef) l.tail = ref;
+  }
+
+  void LruUnlink(Shard& s, Item* it, int cls) {
+    Lru& l = s.lru[cls];
+    const Ref prev = it->h.lru_prev, next = it->h.lru_next;
+    if (prev != kNullRef) {
+      ItemAt(prev)->h.lru_next = next;
+    } else {
+      l.head = next;
+    }
+    if (next != kNullRef) {
+      ItemAt(next)->h.lru_prev = prev;
+    } else {
+      l.tail = prev;
+    }
+    it->h.lru_prev = it->h.lru_next = kNullRef;
+  }
+
+  void Bump(Shard& s, Item* it, int64_t now) {
+    const int cls = ClassOf(it);
+    const Ref ref = RefOf(it);
+    if (s.lru[cls].head != ref) {
+      LruUnlink(s, it, cls);
+      LruLinkHead(s, it, ref, cls);
+    }
+    it->h.atime = Now16(now);
+  }
+
+  void Link(Shard& s, Item* it, uint64_t hash) {
+    const Ref ref = RefOf(it);
+    const int cls = ClassOf(it);
+    const uint32_t b = Bucket(s, hash);
+    it->h.hnext = s.buckets[b];
+    s.buckets[b] = ref;
+    LruLinkHead(s, it, ref, cls);
+    it->Set(kLinked);
+    const Footprint f = FootprintOf(it);
+    ClassCounters& cc = CC(s, cls);
+    ++cc.items;
+    cc.bytes += f.chunk_bytes;
+    cc.header += f.header;
+    cc.payload += f.payload;
+    ++s.c.total_items;
+  }
+
+  // Removes `it` from index and LRU and drops the linked state's reference.
+  void Unlink(Shard& s, Item* it) {
+    const uint64_t hash = base::HashKey(it->key());
+    const Ref ref = RefOf(it);
+    Ref* head = &s.buckets[Bucket(s, hash)];
+    if (*head == ref) {
+      *head = it->h.hnext;
+    } else {
+      Item* prev = ItemAt(*head);
+      while (prev->h.hnext != ref) prev = ItemAt(prev->h.hnext);
+      prev->h.hnext = it->h.hnext;
+    }
+    const int cls = ClassOf(it);
+    LruUnlink(s, it, cls);
+    it->Clear(kLinked);
+    const Footprint f = FootprintOf(it);
+    ClassCounters& cc = CC(s, cls);
+    --cc.items;
+    cc.bytes -= f.chunk_bytes;
+    cc.header -= f.header;
+    cc.payload -= f.payload;
+    DecRef(it);
+  }
+
+  void Replace(Shard& s, Item* old_it, Item* new_it, uint64_t hash) {
+    Unlink(s, old_it);
+    Link(s, new_it, hash);
+  }
+
+  void FlushShard(Shard& s) {
+    for (int cls = 0; cls < num_classes; ++cls) {
+      while (s.lru[cls].head != kNullRef) Unlink(s, ItemAt(s.lru[cls].head));
+    }
+  }
+
+  void ApplyFlush(Shard& s, int64_t now) {
+    if (s.flush_at != 0 && now >= s.flush_at) {
+      s.flush_at = 0;
+      FlushShard(s);
+    }
+  }
+
+  // A live item for `key`, or null; an expired one found on the way is unlinked (lazy expiry).
+  Item* LookupLive(Shard& s, std::string_view key, uint64_t hash, int64_t now, bool is_get) {
+    Item* it = Find(s, key, hash);
+    if (it == nullptr) return nullptr;
+    if (Expired(it, now)) {
+      if (is_get) ++s.c.get_expired;
+      ClassCounters& cc = CC(s, ClassOf(it));
+      ++s.c.reclaimed;
+      ++cc.reclaimed;
+      if (!it->Has(kFetched)) {
+        ++s.c.expired_unfetched;
+        ++cc.expired_unfetched;
+      }
+      Unlink(s, it);
+      return nullptr;
+    }
+    return it;
+  }
+
+  void FillInfo(const Item* it, ItemInfo* info, int64_t now) const {
+    info->flags = it->client_flags();
+    info->cas = it->cas();
+    info->exptime = it->exptime();
+    info->value_size = it->value_size();
+    info->last_access_ago = static_cast<uint16_t>(Now16(now) - it->h.atime);
+    info->fetched_before = it->Has(kFetched);
+    info->stale = it->Has(kStale);
+    info->slab_class = static_cast<uint8_t>(ClassOf(it));
+  }
+
+  // Gives `it` a new exptime. If it has no room for one, it is copied into an item that has
+  // (lock dropped while copying, item pinned); false if the copy could not be made or the item
+  // changed meanwhile. `lock` is held on return.
+  bool SetExptime(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash,
+                  uint32_t exptime, int64_t now) {
+    if (it->Has(kHasExptime)) {
+      it->set_exptime(exptime);
+      return true;
+    }
+    if (exptime == 0) return true;
+    const uint64_t cas = it->cas();
+    it->Refs().fetch_add(1, std::memory_order_relaxed);
+    lock.unlock();
+    Item* copy = AllocItem(ShardIndex(hash), it->key(), it->value_size(), it->client_flags(),
+                           exptime, true, now);
+    if (copy != nullptr) CopyValueTo(it, copy, 0);
+    lock.lock();
+    bool ok = false;
+    if (copy != nullptr && it->Has(kLinked) && it->cas() == cas) {
+      copy->set_cas(cas);
+      copy->h.atime = it->h.atime;
+      copy->Set(it->layout() & (kFetched | kStale | kWinSent));
+      Replace(s, it, copy, hash);
+      DecRef(it);
+      it = copy;
+      ok = true;
+    } else {
+      if (copy != nullptr) DecRef(copy);
+      DecRef(it);
+    }
+    return ok;
+  }
+};
+
+// ---- ItemRef ----
+
+ItemRef::ItemRef(ItemRef&& other) noexcept
+    : store_(other.store_), item_(other.item_), copied_(other.copied_) {
+  other.store_ = nullptr;
+  other.item_ = nullptr;
+  other.copied_ = false;
+}
+
+ItemRef& ItemRef::operator=(ItemRef&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    store_ = other.store_;
+    item_ = other.item_;
+    copied_ = other.copied_;
+    other.store_ = nullptr;
+    other.item_ = nullptr;
+    other.copied_ = false;
+  }
+  return *this;
+}
+
+ItemRef::~ItemRef() { Reset(); }
+
+void ItemRef::Reset() {
+  if (item_ == nullptr) return;
+  if (copied_) {
+    delete static_cast<CopiedItem*>(item_);
+  } else {
+    store_->Release(item_);
+  }
+  item_ = nullptr;
+  store_ = nullptr;
+  copied_ = false;
+}
+
+std::string_view ItemRef::key() const {
+  if (copied_) return static_cast<const CopiedItem*>(item_)->key;
+  return static_cast<const Item*>(item_)->key();
+}
+
+size_t ItemRef::value_size() const {
+  if (copied_) return static_cast<const CopiedItem*>(item_)->value.size();
+  return static_cast<const Item*>(item_)->value_size();
+}
+
+void ItemRef::AppendValue(std::vector<iovec>* out) const {
+  if (copied_) {
+    auto& v = static_cast<CopiedItem*>(item_)->value;
+    out->push_back({v.data(), v.size()});
+    return;
+  }
+  store_->impl_->ForEachPiece(static_cast<const Item*>(item_), [&](char* data, size_t len) {
+    out->push_back({data, len});
+  });
+}
+
+void ItemRef::CopyValue(char* dst) const {
+  if (copied_) {
+    auto& v = static_cast<const CopiedItem*>(item_)->value;
+    std::memcpy(dst, v.data(), v.size());
+    return;
+  }
+  store_->impl_->ForEachPiece(static_cast<const Item*>(item_), [&](char* data, size_t len) {
+    std::memcpy(dst, data, len);
+    dst += len;
+  });
+}
+
+// ---- Store ----
+
+Store::Store(const StoreConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+Store::~Store() = default;
+
+const StoreConfig& Store::config() const { return impl_->config; }
+
+void Store::Release(void* item) { impl_->DecRef(static_cast<Item*>(item)); }
+
+size_t Store::MaxValueSize(size_t key_size) const {
+  const size_t fixed = kMemcachedItemOverhead + key_size;
+  return impl_->config.max_item_size > fixed ? impl_->config.max_item_size - fixed : 0;
+}
+
+namespace {
+bool TooLarge(const StoreConfig& cfg, size_t nkey, size_t vlen, uint32_t flags) {
+  return kMemcachedItemOverhead + nkey + vlen + (flags != 0 ? 4 : 0) > cfg.max_item_size ||
+         vlen > 0xFFFFFFF0u;
+}
+}  // namespace
+
+
+GetResult Store::Get(const GetArgs& args) {
+  Impl& m = *impl_;
+  GetResult res;
+  if (args.key.empty() || args.key.size() > kMaxKey) return res;
+  const uint64_t hash = base::HashKey(args.key);
+  const uint32_t si = m.ShardIndex(hash);
+  Shard& s = m.shards[si];
+  const int64_t now = m.Now();
+  std::unique_lock lock(s.mu);
+  m.ApplyFlush(s, now);
+  ++s.c.cmd_get;
+  if (args.touch_exptime) ++s.c.cmd_touch;
+  Item* it = m.LookupLive(s, args.key, hash, now, true);
+  if (it == nullptr) {
+    if (args.touch_exptime) {
+      ++s.c.touch_misses;
+    } else {
+      ++s.c.get_misses;
+    }
+    if (!args.vivify_exptime) return res;
+    // meta N: create an empty item; this caller wins the right to fill it.
+    lock.unlock();
+    const uint32_t exp = AbsExptime(*args.vivify_exptime, now);
+    Item* fresh = m.AllocItem(si, args.key, 0, 0, exp, false, now);
+    if (fresh == nullptr) return res;
+    lock.lock();
+    m.ApplyFlush(s, now);
+    it = m.LookupLive(s, args.key, hash, now, false);
+    if (it == nullptr) {
+      fresh->set_cas(m.NextCas(s, si));
+      fresh->Set(kWinSent);
+      m.Link(s, fresh, hash);
+      m.FillInfo(fresh, &res.info, now);
+      res.info.win = true;
+      res.status = OpStatus::kOk;
+      res.created = true;
+      if (args.want_ref) {
+        fresh->Refs().fetch_add(1, std::memory_order_relaxed);
+        res.ref = ItemRef(this, fresh);
+      }
+      return res;
+    }
+    m.DecRef(fresh);  // lost the race: someone else created it, serve theirs
+  }
+  m.FillInfo(it, &res.info, now);
+  const int cls = m.ClassOf(it);
+  if (args.touch_exptime) {
+    ++m.CC(s, cls).touch_hits;
+    const uint32_t exp = AbsExptime(*args.touch_exptime, now);
+    if (m.SetExptime(s, lock, it, hash, exp, now)) res.info.exptime = exp;
+    // SetExptime may have dropped the lock: a concurrent delete can have unlinked the item.
+    if (!it->Has(kLinked)) return GetResult{};
+  } else {
+    ++m.CC(s, cls).get_hits;
+  }
+  const bool win_sent = it->Has(kWinSent);
+  if (it->Has(kStale) || (args.recache_below && it->exptime() != 0 &&
+                          static_cast<int64_t>(it->exptime()) - now < *args.recache_below)) {
+    if (!win_sent) {
+      res.info.win = true;
+      it->Set(kWinSent);
+    }
+  }
+  res.info.win_sent_before = win_sent;
+  if (args.bump) {
+    m.Bump(s, it, now);
+    it->Set(kFetched);
+  }
+  res.status = OpStatus::kOk;
+  if (args.want_ref) {
+    if (it->Refs().load(std::memory_order_relaxed) < kMaxRefs) {
+      it->Refs().fetch_add(1, std::memory_order_relaxed);
+      res.ref = ItemRef(this, it);
+    } else {
+      // 8-bit count nearly full (hundreds of writes in flight on one item): hand out a copy.
+      auto* copy = new CopiedItem{std::string(it->key()), std::string(it->value_size(), '\0')};
+      ItemRef tmp(this, it);  // borrow only to reuse CopyValue, never released
+      tmp.CopyValue(copy->value.data());
+      tmp.item_ = nullptr;
+      res.ref = ItemRef(this, copy, true);
+    }
+  }
+  return res;
+}
+
+StoreResult Store::Set(const StoreArgs& args) {
+  Impl& m = *impl_;
+  StoreResult res;
+  if (args.key.empty() || args.key.size() > kMaxKey) {
+    res.status = OpStatus::kNotStored;
+    return res;
+  }
+  const bool concat = args.mode == StoreMode::kAppend || args.mode == StoreMode::kPrepend;
+  if (TooLarge(m.config, args.key.size(), args.value.size(), concat ? 0 : args.flags)) {
+    res.status = OpStatus::kTooLarge;
+    return res;
+  }
+  const uint64_t hash = base::HashKey(args.key);
+  const uint32_t si = m.ShardIndex(hash);
+  Shard& s = m.shards[si];
+  const int64_t now = m.Now();
+
+  if (concat) {
+    // memcached: append/prepend keep the old item's flags and exptime; a CAS other than the
+    // live one is EXISTS; a missing item is NOT_STORED unless meta N vivifies it.
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      std::unique_lock lock(s.mu);
+      m.ApplyFlush(s, now);
+      ++s.c.cmd_set;
+      Item* old = m.LookupLive(s, args.key, hash, now, false);
+      if (old == nullptr) {
+        if (!args.vivify_exptime) {
+          res.status = OpStatus::kNotStored;
+          return res;
+        }
+        lock.unlock();
+        Item* fresh = m.AllocItem(si, args.key, args.value.size(), args.flags,
+                                  AbsExptime(*args.vivify_exptime, now), false, now);
+        if (fresh == nullptr) {
+          res.status = OpStatus::kNotStored;
+          return res;
+        }
+        m.WriteValue(fresh, 0, args.value);
+        lock.lock();
+        m.ApplyFlush(s, now);
+        if (m.LookupLive(s, args.key, hash, now, false) != nullptr) {
+          m.DecRef(fresh);
+          continue;
+        }
+        fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+        ++m.CC(s, m.ClassOf(fresh)).cmd_set;
+        m.Link(s, fresh, hash);
+        res.status = OpStatus::kOk;
+        res.cas = fresh->cas();
+        return res;
+      }
+      if (args.compare_cas != 0 && args.compare_cas != old->cas()) {
+        res.status = OpStatus::kExists;
+        return res;
+      }
+      const uint64_t old_cas = old->cas();
+      const size_t old_len = old->value_size();
+      if (kMemcachedItemOverhead + args.key.size() + old_len + args.value.size() +
+              (old->client_flags() != 0 ? 4 : 0) >
+          m.config.max_item_size) {
+        res.status = OpStatus::kNotStored;  // memcached: the combined alloc fails -> NOT_STORED
+        return res;
+      }
+      old->Refs().fetch_add(1, std::memory_order_relaxed);
+      const uint32_t flags = old->client_flags();
+      const uint32_t exp = old->exptime();
+      lock.unlock();
+      Item* fresh =
+          m.AllocItem(si, args.key, old_len + args.value.size(), flags, exp, false, now);
+      if (fresh != nullptr) {
+        if (args.mode == StoreMode::kAppend) {
+          m.CopyValueTo(old, fresh, 0);
+          m.WriteValue(fresh, old_len, args.value);
+        } else {
+          m.WriteValue(fresh, 0, args.value);
+          m.CopyValueTo(old, fresh, args.value.size());
+        }
+      }
+      lock.lock();
+      if (fresh == nullptr) {
+        m.DecRef(old);
+        res.status = OpStatus::kNotStored;
+        return res;
+      }
+      if (!old->Has(kLinked) || old->cas() != old_cas) {
+        m.DecRef(old);
+        m.DecRef(fresh);
+        continue;  // changed under us: start over against the new state
+      }
+      fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      ++m.CC(s, m.ClassOf(fresh)).cmd_set;
+      m.Replace(s, old, fresh, hash);
+      m.DecRef(old);
+      res.status = OpStatus::kOk;
+      res.cas = fresh->cas();
+      return res;
+    }
+    res.status = OpStatus::kNotStored;
+    return res;
+  }
+
+  const uint32_t exp = AbsExptime(args.exptime, now);
+  Item* fresh =
+      m.AllocItem(si, args.key, args.value.size(), args.flags, exp, args.invalidate, now);
+  if (fresh == nullptr) {
+    std::lock_guard lock(s.mu);
+    ++s.c.cmd_set;
+    const int cls = m.slabs->classes().ClassFor(kItemHeaderSize + 8 + args.key.size() +
+                                                args.value.size());
+    ++m.CC(s, cls < 0 ? m.slabs->classes().largest() : cls).outofmemory;
+    res.status = OpStatus::kNoMemory;
+    return res;
+  }
+  m.WriteValue(fresh, 0, args.value);
+
+  std::unique_lock lock(s.mu);
+  m.ApplyFlush(s, now);
+  ++s.c.cmd_set;
+  ClassCounters& cc = m.CC(s, m.ClassOf(fresh));
+  ++cc.cmd_set;
+  Item* old = m.LookupLive(s, args.key, hash, now, false);
+  const bool is_cas = args.mode == StoreMode::kSet && args.compare_cas != 0;
+  bool store = false;
+  if (old != nullptr) {
+    ClassCounters& occ = m.CC(s, m.ClassOf(old));
+    switch (args.mode) {
+      case StoreMode::kAdd:
+        m.Bump(s, old, now);  // memcached: add on a live item promotes it
+        res.status = OpStatus::kNotStored;
+        break;
+      case StoreMode::kReplace:
+        store = true;
+        break;
+      default:
+        if (!is_cas) {
+          store = true;
+        } else if (args.compare_cas == old->cas()) {
+          ++occ.cas_hits;
+          store = true;
+        } else if (args.invalidate && args.compare_cas < old->cas()) {
+          // A stale writer may still fill the item: keep the TTL and win token, mark stale.
+          ++occ.cas_hits;
+          fresh->set_exptime(old->exptime());
+          fresh->Set(kStale | (old->layout() & kWinSent));
+          store = true;
+        } else {
+          ++occ.cas_badval;
+          res.status = OpStatus::kExists;
+        }
+        break;
+    }
+  } else if (args.mode == StoreMode::kReplace) {
+    res.status = OpStatus::kNotStored;
+  } else if (is_cas) {
+    ++s.c.cas_misses;
+    res.status = OpStatus::kNotFound;
+  } else {
+    store = true;
+  }
+  if (!store) {
+    m.DecRef(fresh);
+    return res;
+  }
+  fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+  if (old != nullptr) {
+    m.Replace(s, old, fresh, hash);
+  } else {
+    m.Link(s, fresh, hash);
+  }
+  res.status = OpStatus::kOk;
+  res.cas = fresh->cas();
+  return res;
+}
+
+OpStatus Store::Delete(const DeleteArgs& args) {
+  Impl& m = *impl_;
+  if (args.key.empty() || args.key.size() > kMaxKey) return OpStatus::kNotFound;
+  const uint64_t hash = base::HashKey(args.key);
+  const uint32_t si = m.ShardIndex(hash);
+  Shard& s = m.shards[si];
+  const int64_t now = m.Now();
+  std::unique_lock lock(s.mu);
+  m.ApplyFlush(s, now);
+  Item* it = m.LookupLive(s, args.key, hash, now, false);
+  if (it == nullptr) {
+    ++s.c.delete_misses;
+    return OpStatus::kNotFound;
+  }
+  if (args.compare_cas != 0 && args.compare_cas != it->cas()) return OpStatus::kExists;
+  ++m.CC(s, m.ClassOf(it)).delete_hits;
+  if (!args.invalidate) {
+    m.Unlink(s, it);
+    return OpStatus::kOk;
+  }
+  // meta md I: keep the item as stale so one client wins the right to recache it.
+  if (args.new_exptime) {
+    if (!m.SetExptime(s, lock, it, hash, AbsExptime(*args.new_exptime, now), now) &&
+        !it->Has(kLinked)) {
+      return OpStatus::kOk;  // deleted concurrently while copying: the outcome is the same
+    }
+  }
+  it->Set(kStale);
+  it->Clear(kWinSent);
+  it->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+  return OpStatus::kOk;
+}
+
+ArithResult Store::Arith(const ArithArgs& args) {
+  Impl& m = *impl_;
+  ArithResult res;
+  if (args.key.empty() || args.key.size() > kMaxKey) return res;
+  const uint64_t hash = base::HashKey(args.key);
+  const uint32_t si = m.ShardIndex(hash);
+  Shard& s = m.shards[si];
+  const int64_t now = m.Now();
+  char buf[24];
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::unique_lock lock(s.mu);
+    m.ApplyFlush(s, now);
+    Item* it = m.LookupLive(s, args.key, hash, now, false);
+    if (it == nullptr) {
+      if (args.incr) {
+        ++s.c.incr_misses;
+      } else {
+        ++s.c.decr_misses;
+      }
+      if (!args.create) {
+        res.status = OpStatus::kNotFound;
+        return res;
+      }
+      lock.unlock();
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), args.initial);
+      const std::string_view text(buf, end - buf);
+      Item* fresh =
+          m.AllocItem(si, args.key, text.size(), 0, AbsExptime(args.create_exptime, now), false,
+                      now);
+      if (fresh == nullptr) {
+        res.status = OpStatus::kNoMemory;
+        return res;
+      }
+      m.WriteValue(fresh, 0, text);
+      lock.lock();
+      m.ApplyFlush(s, now);
+      if (m.LookupLive(s, args.key, hash, now, false) != nullptr) {
+        m.DecRef(fresh);
+        continue;
+      }
+      fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      m.Link(s, fresh, hash);
+      res.status = OpStatus::kOk;
+      res.value = args.initial;
+      res.cas = fresh->cas();
+      res.created = true;
+      m.FillInfo(fresh, &res.info, now);
+      return res;
+    }
+    if (args.compare_cas != 0 && args.compare_cas != it->cas()) {
+      res.status = OpStatus::kExists;
+      return res;
+    }
+    const size_t old_len = it->value_size();
+    uint64_t value = 0;
+    if (old_len == 0 || it->Has(kChained) ||
+        !ParseU64(std::string_view(it->value_ptr(), old_len), &value)) {
+      res.status = OpStatus::kNonNumeric;
+      return res;
+    }
+    if (args.incr) {
+      value += args.delta;  // wraps modulo 2^64, as memcached
+    } else {
+      value = args.delta > value ? 0 : value - args.delta;
+    }
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+    const size_t len = static_cast<size_t>(end - buf);
+    ClassCounters& cc = m.CC(s, m.ClassOf(it));
+    if (args.touch_exptime) {
+      m.SetExptime(s, lock, it, hash, AbsExptime(*args.touch_exptime, now), now);
+      if (!it->Has(kLinked)) continue;
+    }
+    if (len <= old_len && it->Refs().load(std::memory_order_acquire) == 1) {
+      // memcached do_add_delta: rewrite in place, pad with spaces to the old length.
+      char* v = it->value_ptr();
+      std::memcpy(v, buf, len);
+      std::memset(v + len, ' ', old_len - len);
+      it->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      m.Bump(s, it, now);
+    } else {
+      const uint64_t old_cas = it->cas();
+      it->Refs().fetch_add(1, std::memory_order_relaxed);
+      const uint32_t flags = it->client_flags();
+      const uint32_t exp = it->exptime();
+      lock.unlock();
+      Item* fresh = m.AllocItem(si, args.key, len, flags, exp, false, now);
+      if (fresh != nullptr) m.WriteValue(fresh, 0, std::string_view(buf, len));
+      lock.lock();
+      if (fresh == nullptr) {
+        m.DecRef(it);
+        res.status = OpStatus::kNoMemory;
+        return res;
+      }
+      if (!it->Has(kLinked) || it->cas() != old_cas) {
+        m.DecRef(it);
+        m.DecRef(fresh);
+        continue;
+      }
+      fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      m.Replace(s, it, fresh, hash);
+      m.DecRef(it);
+      it = fresh;
+    }
+    if (args.incr) {
+      ++cc.incr_hits;
+    } else {
+      ++cc.decr_hits;
+    }
+    res.status = OpStatus::kOk;
+    res.value = value;
+    res.cas = it->cas();
+    m.FillInfo(it, &res.info, now);
+    return res;
+  }
+  res.status = OpStatus::kNotFound;
+  return res;
+}
+
+OpStatus Store::Touch(std::string_view key, int64_t exptime) {
+  Impl& m = *impl_;
+  if (key.empty() || key.size() > kMaxKey) return OpStatus::kNotFound;
+  const uint64_t hash = base::HashKey(key);
+  Shard& s = m.ShardFor(hash);
+  const int64_t now = m.Now();
+  std::unique_lock lock(s.mu);
+  m.ApplyFlush(s, now);
+  ++s.c.cmd_touch;
+  Item* it = m.LookupLive(s, key, hash, now, false);
+  if (it == nullptr) {
+    ++s.c.touch_misses;
+    return OpStatus::kNotFound;
+  }
+  ++m.CC(s, m.ClassOf(it)).touch_hits;
+  if (!m.SetExptime(s, lock, it, hash, AbsExptime(exptime, now), now)) {
+    return it->Has(kLinked) ? OpStatus::kNoMemory : OpStatus::kOk;
+  }
+  m.Bump(s, it, now);
+  it->Set(kFetched);
+  return OpStatus::kOk;
+}
+
+void Store::Flush(int64_t delay_seconds) {
+  Impl& m = *impl_;
+  m.cmd_flush.fetch_add(1, std::memory_order_relaxed);
+  const int64_t now = m.Now();
+  // memcached process_flush_all_command: oldest_live = realtime(delay) - 1, i.e. the flush takes
+  // effect one second before now + delay; a delay over 30 days is an absolute time.
+  int64_t at = 0;
+  if (delay_seconds > 0) {
+    at = static_cast<int64_t>(AbsExptime(delay_seconds, now)) - 1;
+    if (at <= now) at = 0;
+  }
+  for (uint32_t i = 0; i <= m.shard_mask; ++i) {
+    Shard& s = m.shards[i];
+    std::lock_guard lock(s.mu);
+    if (at == 0) {
+      s.flush_at = 0;
+      m.FlushShard(s);
+    } else {
+      s.flush_at = at;  // replaces any pending flush
+    }
+  }
+}
+
+StoreStats Store::Stats() const {
+  Impl& m = *impl_;
+  StoreStats st;
+  const int64_t now = m.Now();
+  std::vector<ClassStats> classes(m.num_classes);
+  for (uint32_t i = 0; i <= m.shard_mask; ++i) {
+    Shard& s = m.shards[i];
+    std::lock_guard lock(s.mu);
+    m.ApplyFlush(s, now);
+    const ShardCounters& c = s.c;
+    st.total_items += c.total_items;
+    st.evictions += c.evictions;
+    st.reclaimed += c.reclaimed;
+    st.expired_unfetched += c.expired_unfetched;
+    st.evicted_unfetched += c.evicted_unfetched;
+    st.get_misses += c.get_misses;
+    st.get_expired += c.get_expired;
+    st.get_flushed += c.get_flushed;
+    st.cmd_get += c.cmd_get;
+    st.cmd_set += c.cmd_set;
+    st.cmd_touch += c.cmd_touch;
+    st.touch_misses += c.touch_misses;
+    st.delete_misses += c.delete_misses;
+    st.incr_misses += c.incr_misses;
+    st.decr_misses += c.decr_misses;
+    st.cas_misses += c.cas_misses;
+    for (int cls = 0; cls < m.num_classes; ++cls) {
+      ClassStats& cs = classes[cls];
+      if (s.lru[cls].tail != kNullRef) {
+        const Item* tail = m.ItemAt(s.lru[cls].tail);
+        cs.oldest_age =
+            std::max<int64_t>(cs.oldest_age, static_cast<uint16_t>(m.Now16(now) - tail->h.atime));
+      }
+      const ClassCounters* cc = s.cc[cls].get();
+      if (cc == nullptr) continue;
+      cs.items += cc->items;
+      cs.payload_bytes += cc->payload;
+      cs.header_bytes += cc->header;
+      cs.slack_bytes += cc->bytes - cc->payload - cc->header;
+      cs.evicted += cc->evicted;
+      cs.evicted_nonzero += cc->evicted_nonzero;
+      cs.expired_unfetched += cc->expired_unfetched;
+      cs.evicted_unfetched += cc->evicted_unfetched;
+      cs.outofmemory += cc->outofmemory;
+      cs.get_hits += cc->get_hits;
+      cs.cmd_set += cc->cmd_set;
+      cs.delete_hits += cc->delete_hits;
+      cs.incr_hits += cc->incr_hits;
+      cs.decr_hits += cc->decr_hits;
+      cs.cas_hits += cc->cas_hits;
+      cs.cas_badval += cc->cas_badval;
+      cs.touch_hits += cc->touch_hits;
+      st.bytes += cc->bytes;
+    }
+  }
+  const auto& table = m.slabs->classes();
+  for (int cls = 0; cls < m.num_classes; ++cls) {
+    ClassStats& cs = classes[cls];
+    const memory::SlabClassCounters sc = m.slabs->Counters(cls);
+    st.curr_items += cs.items;
+    st.payload_bytes += cs.payload_bytes;
+    st.header_bytes += cs.header_bytes;
+    st.slack_bytes += cs.slack_bytes;
+    st.get_hits += cs.get_hits;
+    st.delete_hits += cs.delete_hits;
+    st.incr_hits += cs.incr_hits;
+    st.decr_hits += cs.decr_hits;
+    st.cas_hits += cs.cas_hits;
+    st.cas_badval += cs.cas_badval;
+    st.touch_hits += cs.touch_hits;
+    if (sc.pages == 0) continue;
+    cs.id = static_cast<uint8_t>(cls + 1);  // memcached numbers classes from 1
+    cs.chunk_size = table.chunk_size(cls);
+    cs.chunks_per_page = table.chunks_per_page(cls);
+    cs.total_pages = sc.pages;
+    cs.used_chunks = sc.used_chunks;
+    cs.free_chunks = sc.free_chunks;
+    st.classes.push_back(cs);
+  }
+  st.limit_maxbytes = m.config.memory_limit;
+  st.cmd_flush = m.cmd_flush.load(std::memory_order_relaxed);
+  st.index_bytes = m.index_bytes;
+  st.total_pages = m.slabs->pages_used();
+  st.page_size = m.slabs->page_size();
+  st.malloced_bytes = st.total_pages * st.page_size;
+  st.item_header_size = kItemHeaderSize;
+  return st;
+}
+
+void Store::VisitCounters(base::CounterVisitor& v) const {
+  const StoreStats st = Stats();
+  using base::MetricKind;
+  const auto counter = [&](std::string_view name, uint64_t value, std::string_view help) {
+    v.Visit(name, MetricKind::kCounter, static_cast<double>(value), help);
+  };
+  const auto gauge = [&](std::string_view name, uint64_t value, std::string_view help) {
+    v.Visit(name, MetricKind::kGauge, static_cast<double>(value), help);
+  };
+  gauge("curr_items", st.curr_items, "Items currently stored");
+  counter("total_items", st.total_items, "Items stored since start");
+  gauge("bytes", st.bytes, "Chunk bytes used by live items");
+  gauge("limit_maxbytes", st.limit_maxbytes, "Memory budget (-m): pages + index");
+  counter("evictions", st.evictions, "Live items evicted to make room");
+  counter("reclaimed", st.reclaimed, "Expired items whose memory was reused");
+  counter("expired_unfetched", st.expired_unfetched, "Expired items never read");
+  counter("evicted_unfetched", st.evicted_unfetched, "Evicted items never read");
+  counter("get_hits", st.get_hits, "Get hits");
+  counter("get_misses", st.get_misses, "Get misses");
+  counter("get_expired", st.get_expired, "Gets that found an expired item");
+  counter("get_flushed", st.get_flushed, "Gets that found a flushed item");
+  counter("cmd_get", st.cmd_get, "Get commands (per key)");
+  counter("cmd_set", st.cmd_set, "Store commands");
+  counter("cmd_flush", st.cmd_flush, "flush_all commands");
+  counter("cmd_touch", st.cmd_touch, "Touch commands");
+  counter("touch_hits", st.touch_hits, "Touch hits");
+  counter("touch_misses", st.touch_misses, "Touch misses");
+  counter("delete_hits", st.delete_hits, "Delete hits");
+  counter("delete_misses", st.delete_misses, "Delete misses");
+  counter("incr_hits", st.incr_hits, "Incr hits");
+  counter("incr_misses", st.incr_misses, "Incr misses");
+  counter("decr_hits", st.decr_hits, "Decr hits");
+  counter("decr_misses", st.decr_misses, "Decr misses");
+  counter("cas_hits", st.cas_hits, "CAS hits");
+  counter("cas_misses", st.cas_misses, "CAS misses");
+  counter("cas_badval", st.cas_badval, "CAS value mismatches");
+  gauge("index_bytes", st.index_bytes, "Hash index bytes (inside the budget)");
+  gauge("total_pages", st.total_pages, "Slab pages in use");
+  gauge("total_malloced", st.malloced_bytes, "Bytes of slab pages in use");
+  gauge("item_payload_bytes", st.payload_bytes, "Key and value bytes of live items");
+  gauge("item_header_bytes", st.header_bytes, "Item metadata bytes of live items");
+  gauge("item_slack_bytes", st.slack_bytes, "Chunk bytes beyond header, key and value");
+  gauge("item_header_size", st.item_header_size, "Fixed item header size");
+}
+
+}  // namespace kmd::cache
