@@ -130,6 +130,7 @@ ParseResult ParseUpdate(std::string_view in, size_t consumed, const Limits& limi
   if (static_cast<size_t>(vlen) > limits.max_value) {
     ParseResult r = BadUnlessNoreply(consumed, kTooLarge, req->noreply);
     r.swallow = static_cast<size_t>(vlen) + 2;
+    r.too_large = true;
     return r;
   }
   return TakeData(in, consumed, static_cast<size_t>(vlen), req->noreply, req);
@@ -365,7 +366,11 @@ ParseResult ParseMeta(std::string_view in, size_t consumed, const Limits& limits
         return swallow("CLIENT_ERROR invalid mode for ms M token");
     }
     if (OpaqueTooLong(req->meta)) return swallow(kOpaqueTooLong);
-    if (static_cast<size_t>(vlen) > limits.max_value) return swallow(kTooLarge);
+    if (static_cast<size_t>(vlen) > limits.max_value) {
+      ParseResult r = swallow(kTooLarge);
+      r.too_large = true;
+      return r;
+    }
     // mset errors are never suppressed by q.
     return TakeData(in, consumed, static_cast<size_t>(vlen), false, req);
   }

@@ -144,6 +144,9 @@ struct ParseResult {
   std::string_view error;
   size_t swallow = 0;  // kBad: bytes after `consumed` to discard (rejected data block)
   bool close = false;  // the stream cannot be resynchronised: close the connection
+  // kBad: the value exceeds Limits::max_value; memcached then unlinks the old item of a set or
+  // ms, even under noreply.
+  bool too_large = false;
 };
 
 // Parses one request at the start of `in`. On kBad, `req->command` and its key are set when the
