@@ -21,10 +21,10 @@ uint32_t DefaultThreads();
 
 struct ListenConfig {
   std::string address = "127.0.0.1";  // -l; memcached's default is every interface, ours is not
-  uint16_t port = 11211;               // -p; 0 lets the kernel pick
-  uint16_t udp_port = 0;               // -U; UDP is never served, non-zero only warns
-  std::string unix_socket;             // -s; non-empty disables TCP, as in memcached
-  uint32_t unix_mask = 0700;           // -a; permission bits of the unix socket
+  uint16_t port = 11211;              // -p; 0 lets the kernel pick
+  uint16_t udp_port = 0;              // -U; UDP is never served, non-zero only warns
+  std::string unix_socket;            // -s; non-empty disables TCP, as in memcached
+  uint32_t unix_mask = 0700;          // -a; permission bits of the unix socket
 };
 
 struct MemoryConfig {
@@ -33,8 +33,8 @@ struct MemoryConfig {
 };
 
 struct ConnectionsConfig {
-  uint32_t max = 1024;                               // -c
-  std::chrono::milliseconds drain_timeout{5000};     // SIGTERM: time to finish in-flight requests
+  uint32_t max = 1024;                            // -c
+  std::chrono::milliseconds drain_timeout{5000};  // SIGTERM: time to finish in-flight requests
 };
 
 struct ItemsConfig {
@@ -64,15 +64,15 @@ struct Config {
   uint32_t threads = DefaultThreads();  // -t
   ItemsConfig items;
   LogConfig log;
-  std::string user;      // -u; drop privileges to this user after binding
+  std::string user;        // -u; drop privileges to this user after binding
   bool daemonize = false;  // -d
   std::string pid_file;    // -P
   MetricsConfig metrics;
   AdminConfig admin;
 
   // Not settings: what the command line asked for.
-  bool check_only = false;   // --check-config
-  std::string config_path;   // --config FILE, empty when none
+  bool check_only = false;  // --check-config
+  std::string config_path;  // --config FILE, empty when none
   // Accepted-but-ignored memcached flags and settings that have no effect here, one sentence
   // each naming the flag; main logs them once at start-up.
   std::vector<std::string> warnings;

@@ -20,7 +20,9 @@ namespace {
 
 constexpr std::string_view kProgram = "kotoba-memd";
 
-std::string Error(std::string_view what) { return std::string(kProgram) + ": " + std::string(what); }
+std::string Error(std::string_view what) {
+  return std::string(kProgram) + ": " + std::string(what);
+}
 
 LoadOutcome Exit(int code, std::string message) {
   LoadOutcome out;
@@ -38,7 +40,9 @@ struct Flag {
     return setting != nullptr ? setting->type != ValueType::kBool : action->takes_arg;
   }
   char Short() const { return setting != nullptr ? setting->short_flag : action->short_flag; }
-  std::string_view Long() const { return setting != nullptr ? setting->long_flag : action->long_flag; }
+  std::string_view Long() const {
+    return setting != nullptr ? setting->long_flag : action->long_flag;
+  }
   // "-p/--port (listen.port)"
   std::string Name() const {
     std::string out;
@@ -146,10 +150,9 @@ std::optional<LoadOutcome> Take(const Flag& flag, std::string_view spelled,
         const std::string_view name = item.substr(0, item.find('='));
         if (name.empty()) continue;  // "a,,b" and a trailing comma, as getsubopt allows
         if (!IsExtendedOption(name)) {
-          return Exit(kExitUsage,
-                      Error("unknown memcached extended option \"" + std::string(name) +
-                            "\" in \"" + std::string(spelled) + " " + *value +
-                            "\"; -o accepts: " + ExtendedOptionList()));
+          return Exit(kExitUsage, Error("unknown memcached extended option \"" + std::string(name) +
+                                        "\" in \"" + std::string(spelled) + " " + *value +
+                                        "\"; -o accepts: " + ExtendedOptionList()));
         }
         cli.warnings.push_back("-o " + std::string(item) +
                                ": memcached tuning option accepted for compatibility and ignored");
@@ -158,8 +161,7 @@ std::optional<LoadOutcome> Take(const Flag& flag, std::string_view spelled,
     }
     case FlagAction::kWarn:
       cli.warnings.push_back(flag.Name() + (value ? " " + *value : std::string()) +
-                             ": accepted for memcached compatibility and ignored (" +
-                             std::string(f.help) + ")");
+                             ": accepted for memcached compatibility, " + std::string(f.help));
       return std::nullopt;
   }
   return std::nullopt;
@@ -174,9 +176,8 @@ std::optional<LoadOutcome> ParseCommandLine(int argc, const char* const* argv, C
       return std::string(argv[++i]);
     };
     auto missing = [&](const Flag& flag) {
-      std::string allowed =
-          flag.setting != nullptr ? internal::AllowedText(*flag.setting)
-                                  : std::string(flag.action->arg_name);
+      std::string allowed = flag.setting != nullptr ? internal::AllowedText(*flag.setting)
+                                                    : std::string(flag.action->arg_name);
       return Exit(kExitUsage, Error("option " + flag.Name() + " needs a value: " + allowed));
     };
     if (arg.size() > 2 && arg.substr(0, 2) == "--") {
@@ -236,7 +237,7 @@ std::optional<LoadOutcome> ParseCommandLine(int argc, const char* const* argv, C
 }
 
 int LevelRank(std::string_view level) {
-  static constexpr std::array<std::string_view, 7> kLevels{"trace", "debug", "info",    "warn",
+  static constexpr std::array<std::string_view, 7> kLevels{"trace", "debug",    "info", "warn",
                                                            "error", "critical", "off"};
   for (size_t i = 0; i < kLevels.size(); ++i) {
     if (kLevels[i] == level) return static_cast<int>(i);
@@ -247,7 +248,8 @@ int LevelRank(std::string_view level) {
 std::string HelpLine(std::string left, std::string_view right) {
   constexpr size_t kColumn = 32;
   left = "  " + left;
-  if (left.size() + 1 > kColumn) return left + "\n" + std::string(kColumn, ' ') + std::string(right) + "\n";
+  if (left.size() + 1 > kColumn)
+    return left + "\n" + std::string(kColumn, ' ') + std::string(right) + "\n";
   return left + std::string(kColumn - left.size(), ' ') + std::string(right) + "\n";
 }
 
@@ -293,9 +295,10 @@ std::string HelpText() {
       std::string left = FlagSpelling(d.short_flag, d.long_flag, d.arg_name);
       if (left.empty()) left = "(YAML only)";
       out += HelpLine(left, std::string(d.key) + ": " + std::string(d.help));
-      out += HelpLine("", "default: " + (d.default_text.empty() ? std::string("\"\"")
-                                                                 : std::string(d.default_text)) +
-                              "; " + internal::AllowedText(d));
+      out += HelpLine(
+          "", "default: " +
+                  (d.default_text.empty() ? std::string("\"\"") : std::string(d.default_text)) +
+                  "; " + internal::AllowedText(d));
     }
   }
   out += "\nactions and memcached compatibility flags:\n";

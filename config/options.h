@@ -46,11 +46,11 @@ struct Descriptor {
   std::string_view unit;          // for --help, e.g. "bytes; a bare number is MiB"
   uint64_t min = 0;
   uint64_t max = std::numeric_limits<uint64_t>::max();
-  uint64_t bare_unit = 1;        // kSize: multiplier for a number without suffix
-  std::string_view choices;      // kEnum
-  char short_flag = '\0';        // memcached's short flag, '\0' if none
-  std::string_view long_flag;    // without "--", empty if none
-  std::string_view arg_name;     // "<num>" in --help
+  uint64_t bare_unit = 1;      // kSize: multiplier for a number without suffix
+  std::string_view choices;    // kEnum
+  char short_flag = '\0';      // memcached's short flag, '\0' if none
+  std::string_view long_flag;  // without "--", empty if none
+  std::string_view arg_name;   // "<num>" in --help
   std::string_view help;
   Setter set = nullptr;
   Getter get = nullptr;
@@ -278,29 +278,40 @@ inline constexpr std::array<FlagDescriptor, 27> kFlags{{
 
 // Every name memcached 1.6.18 accepts after -o (extstore, TLS and proxy builds included).
 inline constexpr std::array<std::string_view, 68> kExtendedOptionNames{{
-    "maxconns_fast",        "no_maxconns_fast",      "hashpower",
-    "no_hashexpand",        "slab_reassign",         "no_slab_reassign",
-    "slab_automove",        "no_slab_automove",      "slab_automove_ratio",
-    "slab_automove_window", "tail_repair_time",      "hash_algorithm",
-    "lru_crawler",          "no_lru_crawler",        "lru_crawler_sleep",
-    "lru_crawler_tocrawl",  "lru_maintainer",        "no_lru_maintainer",
-    "hot_lru_pct",          "warm_lru_pct",          "hot_max_factor",
-    "warm_max_factor",      "temporary_ttl",         "idle_timeout",
-    "watcher_logbuf_size",  "worker_logbuf_size",    "read_buf_mem_limit",
-    "resp_obj_mem_limit",   "slab_sizes",            "slab_chunk_max",
-    "track_sizes",          "no_inline_ascii_resp",  "inline_ascii_resp",
-    "modern",               "no_modern",             "no_chunked_items",
-    "drop_privileges",      "no_drop_privileges",    "sock_cookie_id",
-    "ext_path",             "ext_page_size",         "ext_wbuf_size",
-    "ext_threads",          "ext_io_depth",          "ext_item_size",
-    "ext_item_age",         "ext_low_ttl",           "ext_recache_rate",
-    "ext_compact_under",    "ext_drop_under",        "ext_max_sleep",
-    "ext_max_frag",         "ext_drop_unread",       "slab_automove_freeratio",
-    "ssl_chain_cert",       "ssl_key",               "ssl_keyformat",
-    "ssl_verify_mode",      "ssl_ciphers",           "ssl_ca_cert",
-    "ssl_wbuf_size",        "ssl_session_cache",     "ssl_kernel_tls",
-    "ssl_min_version",      "proxy_config",          "proxy_startfile",
-    "proxy_startarg",       "proxy_uring",
+    "maxconns_fast",       "no_maxconns_fast",
+    "hashpower",           "no_hashexpand",
+    "slab_reassign",       "no_slab_reassign",
+    "slab_automove",       "no_slab_automove",
+    "slab_automove_ratio", "slab_automove_window",
+    "tail_repair_time",    "hash_algorithm",
+    "lru_crawler",         "no_lru_crawler",
+    "lru_crawler_sleep",   "lru_crawler_tocrawl",
+    "lru_maintainer",      "no_lru_maintainer",
+    "hot_lru_pct",         "warm_lru_pct",
+    "hot_max_factor",      "warm_max_factor",
+    "temporary_ttl",       "idle_timeout",
+    "watcher_logbuf_size", "worker_logbuf_size",
+    "read_buf_mem_limit",  "resp_obj_mem_limit",
+    "slab_sizes",          "slab_chunk_max",
+    "track_sizes",         "no_inline_ascii_resp",
+    "inline_ascii_resp",   "modern",
+    "no_modern",           "no_chunked_items",
+    "drop_privileges",     "no_drop_privileges",
+    "sock_cookie_id",      "ext_path",
+    "ext_page_size",       "ext_wbuf_size",
+    "ext_threads",         "ext_io_depth",
+    "ext_item_size",       "ext_item_age",
+    "ext_low_ttl",         "ext_recache_rate",
+    "ext_compact_under",   "ext_drop_under",
+    "ext_max_sleep",       "ext_max_frag",
+    "ext_drop_unread",     "slab_automove_freeratio",
+    "ssl_chain_cert",      "ssl_key",
+    "ssl_keyformat",       "ssl_verify_mode",
+    "ssl_ciphers",         "ssl_ca_cert",
+    "ssl_wbuf_size",       "ssl_session_cache",
+    "ssl_kernel_tls",      "ssl_min_version",
+    "proxy_config",        "proxy_startfile",
+    "proxy_startarg",      "proxy_uring",
 }};
 
 // Looks a descriptor up by its dotted key; nullptr if none.

@@ -63,8 +63,7 @@ std::string DumpYaml(const Config& c) {
           d.type == ValueType::kEnum || d.type == ValueType::kOctal) {
         value = YamlQuote(value);
       }
-      const std::string_view leaf =
-          s.name.empty() ? d.key : d.key.substr(s.name.size() + 1);
+      const std::string_view leaf = s.name.empty() ? d.key : d.key.substr(s.name.size() + 1);
       body += (s.name.empty() ? "" : "  ") + std::string(leaf) + ": " + value + "\n";
     }
     if (s.name.empty()) {

@@ -84,8 +84,8 @@ std::string ApplyMap(const std::string& path, const YAML::Node& map, const std::
              (prefix.empty() ? std::string() : " in " + prefix) + ": " + KnownKeys(prefix);
     }
     if (!value.IsScalar()) {
-      return At(path, entry.first) + ": key \"" + key + "\" needs a single value: " +
-             AllowedText(*d);
+      return At(path, entry.first) + ": key \"" + key +
+             "\" needs a single value: " + AllowedText(*d);
     }
     const std::string text = value.Scalar();
     if (auto why = ApplyText(*d, text, config); !why.empty()) {
@@ -107,7 +107,7 @@ std::string AllowedText(const Descriptor& d) {
       return "a size in " + FormatSize(d.min) + ".." + FormatSize(d.max) +
              ": an integer with an optional suffix k, m, g (or KiB, MiB, GiB; any case), a bare "
              "number meaning " +
-             (d.bare_unit == 1 ? std::string("bytes") : FormatSize(d.bare_unit));
+             (d.bare_unit == 1 ? std::string("bytes") : "units of " + FormatSize(d.bare_unit));
     case ValueType::kDuration:
       return "a duration in " +
              FormatDuration(std::chrono::milliseconds(static_cast<int64_t>(d.min))) + ".." +
