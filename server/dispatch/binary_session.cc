@@ -291,12 +291,8 @@ void BinarySession::Arith(const Request& req) {
   args.initial = req.initial;
   args.create_exptime = static_cast<int64_t>(req.exptime);
   args.compare_cas = req.cas;
+  // memcached creates a missing counter whatever CAS the request carries; so does the Store.
   cache::ArithResult r = ctx_.store->Arith(args);
-  if (r.status == cache::OpStatus::kNotFound && args.create && args.compare_cas != 0) {
-    // memcached creates a missing counter whatever CAS the request carries.
-    args.compare_cas = 0;
-    r = ctx_.store->Arith(args);
-  }
   switch (r.status) {
     case cache::OpStatus::kOk: {
       if (protocol::binary::IsQuiet(req.opcode)) return;
