@@ -550,8 +550,9 @@ struct Store::Impl {
   }
 
   // Gives `it` a new exptime. If it has no room for one, it is copied into an item that has
-  // (lock dropped while copying, item pinned); false if the copy could not be made or the item
-  // changed meanwhile. `lock` is held on return.
+  // (lock dropped while copying, item pinned) and `it` then points at the copy. Returns false if
+  // the copy could not be made or the item changed meanwhile; `it` is set to null if it is no
+  // longer linked. `lock` is held on return.
   bool SetExptime(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash,
                   uint32_t exptime, int64_t now) {
     if (it->Has(kHasExptime)) {
@@ -566,7 +567,7 @@ struct Store::Impl {
                            exptime, true, now);
     if (copy != nullptr) CopyValueTo(it, copy, 0);
     lock.lock();
-    bool ok = false;
+    ApplyFlush(s, now);
     if (copy != nullptr && it->Has(kLinked) && it->cas() == cas) {
       copy->set_cas(cas);
       copy->h.atime = it->h.atime;
@@ -574,12 +575,13 @@ struct Store::Impl {
       Replace(s, it, copy, hash);
       DecRef(it);
       it = copy;
-      ok = true;
-    } else {
-      if (copy != nullptr) DecRef(copy);
-      DecRef(it);
+      return true;
     }
-    return ok;
+    if (copy != nullptr) DecRef(copy);
+    Item* pinned = it;
+    if (!it->Has(kLinked)) it = nullptr;
+    DecRef(pinned);
+    return false;
   }
 };
 
@@ -725,7 +727,7 @@ GetResult Store::Get(const GetArgs& args) {
     const uint32_t exp = AbsExptime(*args.touch_exptime, now);
     if (m.SetExptime(s, lock, it, hash, exp, now)) res.info.exptime = exp;
     // SetExptime may have dropped the lock: a concurrent delete can have unlinked the item.
-    if (!it->Has(kLinked)) return GetResult{};
+    if (it == nullptr) return GetResult{};
   } else {
     ++m.CC(s, cls).get_hits;
   }
@@ -955,10 +957,8 @@ OpStatus Store::Delete(const DeleteArgs& args) {
   }
   // meta md I: keep the item as stale so one client wins the right to recache it.
   if (args.new_exptime) {
-    if (!m.SetExptime(s, lock, it, hash, AbsExptime(*args.new_exptime, now), now) &&
-        !it->Has(kLinked)) {
-      return OpStatus::kOk;  // deleted concurrently while copying: the outcome is the same
-    }
+    m.SetExptime(s, lock, it, hash, AbsExptime(*args.new_exptime, now), now);
+    if (it == nullptr) return OpStatus::kOk;  // deleted while copying: same outcome
   }
   it->Set(kStale);
   it->Clear(kWinSent);
@@ -1035,8 +1035,8 @@ ArithResult Store::Arith(const ArithArgs& args) {
     const size_t len = static_cast<size_t>(end - buf);
     ClassCounters& cc = m.CC(s, m.ClassOf(it));
     if (args.touch_exptime) {
-      m.SetExptime(s, lock, it, hash, AbsExptime(*args.touch_exptime, now), now);
-      if (!it->Has(kLinked)) continue;
+      // A failed copy means the item changed while unlocked: recompute from the new state.
+      if (!m.SetExptime(s, lock, it, hash, AbsExptime(*args.touch_exptime, now), now)) continue;
     }
     if (len <= old_len && it->Refs().load(std::memory_order_acquire) == 1) {
       // memcached do_add_delta: rewrite in place, pad with spaces to the old length.
@@ -1100,7 +1100,7 @@ OpStatus Store::Touch(std::string_view key, int64_t exptime) {
   }
   ++m.CC(s, m.ClassOf(it)).touch_hits;
   if (!m.SetExptime(s, lock, it, hash, AbsExptime(exptime, now), now)) {
-    return it->Has(kLinked) ? OpStatus::kNoMemory : OpStatus::kOk;
+    return it != nullptr ? OpStatus::kNoMemory : OpStatus::kOk;
   }
   m.Bump(s, it, now);
   it->Set(kFetched);

@@ -5,35 +5,12 @@
 
 #include "core/cache/store.h"
 #include "tests/support/manual_clock.h"
+#include "tests/unit/cache/test_args.h"
 
 namespace kmd::cache {
 namespace {
 
-GetArgs G(std::string_view key) {
-  GetArgs a;
-  a.key = key;
-  return a;
-}
-
-StoreArgs S(std::string_view key, std::string_view value, uint32_t flags = 0) {
-  StoreArgs a;
-  a.key = key;
-  a.value = value;
-  a.flags = flags;
-  return a;
-}
-
-DeleteArgs D(std::string_view key) {
-  DeleteArgs a;
-  a.key = key;
-  return a;
-}
-
-std::string Value(const ItemRef& ref) {
-  std::string out(ref.value_size(), '\0');
-  ref.CopyValue(out.data());
-  return out;
-}
+using namespace testing;  // NOLINT: test builders
 
 std::string Gather(const ItemRef& ref) {
   std::vector<iovec> iov;
