@@ -170,9 +170,8 @@ std::optional<LoadOutcome> Take(const Flag& flag, std::string_view spelled,
 std::optional<LoadOutcome> ParseCommandLine(int argc, const char* const* argv, CommandLine& cli) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i] != nullptr ? argv[i] : "";
-    auto next_value = [&](const Flag& flag) -> std::optional<std::string> {
+    auto next_value = [&]() -> std::optional<std::string> {
       if (i + 1 >= argc || argv[i + 1] == nullptr) return std::nullopt;
-      (void)flag;
       return std::string(argv[++i]);
     };
     auto missing = [&](const Flag& flag) {
@@ -197,7 +196,7 @@ std::optional<LoadOutcome> ParseCommandLine(int argc, const char* const* argv, C
                       Error("option " + flag.Name() + " takes no value, got \"" + *value + "\""));
         }
       } else if (flag.TakesArg()) {
-        value = next_value(flag);
+        value = next_value();
         if (!value) return missing(flag);
       }
       if (auto out = Take(flag, arg.substr(0, eq == std::string_view::npos ? arg.size() : eq + 2),
@@ -220,7 +219,7 @@ std::optional<LoadOutcome> ParseCommandLine(int argc, const char* const* argv, C
           if (j + 1 < arg.size()) {
             value = std::string(arg.substr(j + 1));
           } else {
-            value = next_value(flag);
+            value = next_value();
             if (!value) return missing(flag);
           }
         }
@@ -267,7 +266,8 @@ std::string FlagSpelling(char short_flag, std::string_view long_flag, std::strin
 
 }  // namespace
 
-uint32_t DefaultThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+// Clamped to the descriptor's range so the default always passes validation.
+uint32_t DefaultThreads() { return std::clamp(std::thread::hardware_concurrency(), 1u, 1024u); }
 
 const Descriptor* FindOption(std::string_view key) {
   for (const Section& s : kSections) {

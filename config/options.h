@@ -240,7 +240,7 @@ struct FlagDescriptor {
   std::string_view help;
 };
 
-inline constexpr std::array<FlagDescriptor, 27> kFlags{{
+inline constexpr std::array<FlagDescriptor, 28> kFlags{{
     {'h', "help", false, FlagAction::kHelp, "", "print this help and exit"},
     {'V', "version", false, FlagAction::kVersion, "", "print the version and exit"},
     {'i', "license", false, FlagAction::kLicense, "", "print the license and exit"},
@@ -274,6 +274,8 @@ inline constexpr std::array<FlagDescriptor, 27> kFlags{{
     {'Y', "auth-file", true, FlagAction::kWarn, "<file>", "ignored: no ascii authentication"},
     {'e', "memory-file", true, FlagAction::kWarn, "<file>", "ignored: no restartable cache"},
     {'N', "napi-ids", true, FlagAction::kWarn, "<num>", "ignored: no NAPI id steering"},
+    // memcached -h spells it --napi_ids although its getopt table says napi-ids; take both.
+    {'\0', "napi_ids", true, FlagAction::kWarn, "<num>", "ignored: same as -N/--napi-ids"},
 }};
 
 // Every name memcached 1.6.18 accepts after -o (extstore, TLS and proxy builds included).

@@ -441,6 +441,7 @@ TEST_CASE("every memcached 1.6.18 flag and long option is accepted") {
       {"--extended=modern"},
       {"-N", "1"},
       {"--napi-ids=1"},
+      {"--napi_ids=1"},
   };
   for (const auto& args : accepted) {
     const auto out = Run(args);

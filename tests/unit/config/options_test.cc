@@ -16,6 +16,7 @@ TEST_CASE("each default_text parses, and get(Config{}) prints it back") {
   for (const Section& s : kSections) {
     for (const Descriptor& d : s.options) {
       INFO("key " << d.key);
+      REQUIRE_FALSE(d.key.empty());
       REQUIRE(static_cast<bool>(d.set));
       REQUIRE(static_cast<bool>(d.get));
       CHECK_FALSE(d.help.empty());
@@ -65,7 +66,12 @@ TEST_CASE("no short or long flag is claimed twice") {
   for (const Section& s : kSections) {
     for (const Descriptor& d : s.options) claim(d.short_flag, d.long_flag);
   }
-  for (const FlagDescriptor& f : kFlags) claim(f.short_flag, f.long_flag);
+  for (const FlagDescriptor& f : kFlags) {
+    // Also catches a table declared longer than its initializers (zero-filled entries).
+    CHECK((f.short_flag != '\0' || !f.long_flag.empty()));
+    CHECK_FALSE(f.help.empty());
+    claim(f.short_flag, f.long_flag);
+  }
   // memcached 1.6.18's getopt string: every short flag it knows is ours too.
   for (char c : std::string_view("aAZpsUmMckhiVrvdlUPfntDLRCbBISFXWYeoN")) {
     INFO("memcached short flag -" << c);
