@@ -79,3 +79,6 @@ struct Config {
 };
 
 }  // namespace kmd::config
+
+// One include gives the value and the API that builds it (Load, SettingsLines, ...).
+#include "config/load.h"  // IWYU pragma: export

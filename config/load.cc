@@ -305,14 +305,18 @@ std::string HelpText() {
   for (const FlagDescriptor& f : kFlags) {
     out += HelpLine(FlagSpelling(f.short_flag, f.long_flag, f.arg_name), f.help);
   }
-  out += HelpLine("-vv, -vvv", "verbosity 2 and 3 (log level trace)");
+  out += HelpLine("-vv, -vvv", "verbosity 2 and 3 (log level debug, trace)");
   out += "\n-o accepts memcached's names (each ignored with a warning): " + ExtendedOptionList() +
          "\n";
   return out;
 }
 
 std::string_view EffectiveLogLevel(const LogConfig& log) {
-  std::string_view implied = log.verbosity >= 2 ? "trace" : log.verbosity == 1 ? "debug" : "off";
+  // memcached: -v errors and warnings, -vv client commands, -vvv internal state transitions.
+  std::string_view implied = log.verbosity >= 3   ? "trace"
+                             : log.verbosity == 2 ? "debug"
+                             : log.verbosity == 1 ? "info"
+                                                  : "off";
   return LevelRank(implied) < LevelRank(log.level) ? implied : std::string_view(log.level);
 }
 

@@ -37,7 +37,8 @@ std::string HelpText();
 // "kotoba-memd <version> (memcached 1.6.18 compatible)".
 std::string VersionText();
 
-// spdlog level name to use: log.level, made more verbose by -v (debug) and -vv/-vvv (trace).
+// spdlog level name to use: log.level, made more verbose by -v (info), -vv (debug), -vvv (trace),
+// following memcached's meaning of each (warnings, client commands, internal state).
 std::string_view EffectiveLogLevel(const LogConfig& log);
 
 // `stats settings` lines that come from configuration, with memcached's names and value formats,

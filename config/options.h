@@ -141,7 +141,7 @@ inline constexpr std::array<Descriptor, 1> kItemsOptions{{
 inline constexpr std::array<Descriptor, 3> kLogOptions{{
     {.key = "log.level", .type = ValueType::kEnum, .default_text = "info", .unit = "level",
      .choices = "trace|debug|info|warn|error|critical|off",
-     .help = "log level; -v raises it to debug, -vv and -vvv to trace",
+     .help = "log level; -v makes it at least info, -vv debug, -vvv trace",
      .set = [](Config& c, const Value& v) { c.log.level = v.text; },
      .get = [](const Config& c) { return c.log.level; }},
     {.key = "log.verbosity", .type = ValueType::kUint, .default_text = "0", .unit = "0..3",

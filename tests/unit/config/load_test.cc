@@ -167,13 +167,18 @@ TEST_CASE("-v, -vv, -vvv, repeated -v, --verbose, and combined short flags") {
   CHECK(attached.config.listen.port == 11301);
 }
 
-TEST_CASE("EffectiveLogLevel: -v means debug, -vv and -vvv trace, never quieter than log.level") {
+TEST_CASE("EffectiveLogLevel: -v info, -vv debug, -vvv trace, never quieter than log.level") {
   LogConfig log;
   CHECK(EffectiveLogLevel(log) == "info");
   log.verbosity = 1;
-  CHECK(EffectiveLogLevel(log) == "debug");
+  CHECK(EffectiveLogLevel(log) == "info");
   log.verbosity = 2;
+  CHECK(EffectiveLogLevel(log) == "debug");
+  log.verbosity = 3;
   CHECK(EffectiveLogLevel(log) == "trace");
+  log.level = "error";
+  log.verbosity = 1;
+  CHECK(EffectiveLogLevel(log) == "info");
   log.verbosity = 1;
   log.level = "trace";
   CHECK(EffectiveLogLevel(log) == "trace");
