@@ -478,8 +478,8 @@ struct Store::Impl {
   }
 
   // Removes `it` from index and LRU and drops the linked state's reference.
-  void Unlink(Shard& s, Item* it) {
-    const uint64_t hash = base::HashKey(it->key());
+  void Unlink(Shard& s, Item* it) { Unlink(s, it, base::HashKey(it->key())); }
+  void Unlink(Shard& s, Item* it, uint64_t hash) {
     const Ref ref = RefOf(it);
     Ref* head = &s.buckets[Bucket(s, hash)];
     if (*head == ref) {
@@ -502,7 +502,7 @@ struct Store::Impl {
   }
 
   void Replace(Shard& s, Item* old_it, Item* new_it, uint64_t hash) {
-    Unlink(s, old_it);
+    Unlink(s, old_it, hash);
     Link(s, new_it, hash);
   }
 
@@ -546,7 +546,7 @@ struct Store::Impl {
     info->last_access_ago = static_cast<uint16_t>(Now16(now) - it->h.atime);
     info->fetched_before = it->Has(kFetched);
     info->stale = it->Has(kStale);
-    info->slab_class = static_cast<uint8_t>(ClassOf(it));
+    info->slab_class = static_cast<uint8_t>(ClassOf(it) + 1);  // memcached numbers from 1
   }
 
   // Gives `it` a new exptime. If it has no room for one, it is copied into an item that has
@@ -769,14 +769,22 @@ StoreResult Store::Set(const StoreArgs& args) {
     return res;
   }
   const bool concat = args.mode == StoreMode::kAppend || args.mode == StoreMode::kPrepend;
-  if (TooLarge(m.config, args.key.size(), args.value.size(), concat ? 0 : args.flags)) {
-    res.status = OpStatus::kTooLarge;
-    return res;
-  }
   const uint64_t hash = base::HashKey(args.key);
   const uint32_t si = m.ShardIndex(hash);
   Shard& s = m.shards[si];
   const int64_t now = m.Now();
+  // memcached process_update_command: when a plain set cannot be stored (too large, no memory)
+  // the old value is unlinked too, so that a client never reads data older than its failed set.
+  const auto drop_old_on_failed_set = [&] {
+    if (args.mode != StoreMode::kSet || args.compare_cas != 0) return;
+    std::lock_guard lock(s.mu);
+    if (Item* old = m.Find(s, args.key, hash)) m.Unlink(s, old);
+  };
+  if (TooLarge(m.config, args.key.size(), args.value.size(), concat ? 0 : args.flags)) {
+    drop_old_on_failed_set();
+    res.status = OpStatus::kTooLarge;
+    return res;
+  }
 
   if (concat) {
     // memcached: append/prepend keep the old item's flags and exptime; a CAS other than the
@@ -866,11 +874,14 @@ StoreResult Store::Set(const StoreArgs& args) {
   Item* fresh =
       m.AllocItem(si, args.key, args.value.size(), args.flags, exp, args.invalidate, now);
   if (fresh == nullptr) {
-    std::lock_guard lock(s.mu);
-    ++s.c.cmd_set;
-    const int cls = m.slabs->classes().ClassFor(kItemHeaderSize + 8 + args.key.size() +
-                                                args.value.size());
-    ++m.CC(s, cls < 0 ? m.slabs->classes().largest() : cls).outofmemory;
+    {
+      std::lock_guard lock(s.mu);
+      ++s.c.cmd_set;
+      const int cls = m.slabs->classes().ClassFor(kItemHeaderSize + 8 + args.key.size() +
+                                                  args.value.size());
+      ++m.CC(s, cls < 0 ? m.slabs->classes().largest() : cls).outofmemory;
+    }
+    drop_old_on_failed_set();
     res.status = OpStatus::kNoMemory;
     return res;
   }

@@ -199,7 +199,15 @@ TEST_CASE_FIXTURE(Fixture, "too large and MaxValueSize follow memcached item_siz
   CHECK(s.Set(S("key", std::string(max, 'x'))).status == OpStatus::kOk);
   CHECK(s.Set(S("key", std::string(max + 1, 'x'))).status == OpStatus::kTooLarge);
   CHECK(s.Set(S("key", std::string(max, 'x'), 1)).status == OpStatus::kTooLarge);
+  // A failed plain set removes the old value (memcached process_update_command); cas does not.
+  CHECK(s.Set(S("key", std::string(max + 1, 'x'))).status == OpStatus::kTooLarge);
+  CHECK(GetValue(s, "key") == "<miss>");
+  const uint64_t c = s.Set(S("key", "small")).cas;
+  StoreArgs big = Cas("key", std::string(max + 1, 'x'), c);
+  CHECK(s.Set(big).status == OpStatus::kTooLarge);
+  CHECK(GetValue(s, "key") == "small");
   // Append past the limit is NOT_STORED (memcached: the combined allocation fails).
+  s.Set(S("key", std::string(max, 'x')));
   CHECK(s.Set(S("key", "y", 0, 0, StoreMode::kAppend)).status == OpStatus::kNotStored);
 }
 
