@@ -7,17 +7,17 @@ namespace kmd::protocol::binary {
 namespace {
 
 enum class Shape : uint8_t {
-  kStore,       // set/add/replace(q): extras 8, key, value
-  kConcat,      // append/prepend(q): no extras, key, value
-  kKeyOnly,     // get*/delete(q): no extras, key, nothing else
-  kArith,       // incr/decr(q): extras 20, key
-  kTouch,       // touch/gat*: extras 4, key (a longer body is left for the next parse)
-  kFlush,       // flush(q): no key, extras 0 or 4, nothing else
-  kEmpty,       // noop, version, quit(q): nothing at all
-  kStat,        // stat: no extras; key is the group (a longer body is left for the next parse)
-  kSaslList,    // sasl list mechs: nothing at all, then UNKNOWN_COMMAND (SASL disabled)
-  kSaslAuth,    // sasl auth/step: no extras, key; UNKNOWN_COMMAND swallowing the value
-  kUnknown,     // everything else: UNKNOWN_COMMAND
+  kStore,     // set/add/replace(q): extras 8, key, value
+  kConcat,    // append/prepend(q): no extras, key, value
+  kKeyOnly,   // get*/delete(q): no extras, key, nothing else
+  kArith,     // incr/decr(q): extras 20, key
+  kTouch,     // touch/gat*: extras 4, key (a longer body is left for the next parse)
+  kFlush,     // flush(q): no key, extras 0 or 4, nothing else
+  kEmpty,     // noop, version, quit(q): nothing at all
+  kStat,      // stat: no extras; key is the group (a longer body is left for the next parse)
+  kSaslList,  // sasl list mechs: nothing at all, then UNKNOWN_COMMAND (SASL disabled)
+  kSaslAuth,  // sasl auth/step: no extras, key; UNKNOWN_COMMAND swallowing the value
+  kUnknown,   // everything else: UNKNOWN_COMMAND
 };
 
 Shape ShapeOf(Opcode op) {
@@ -200,7 +200,8 @@ ParseResult Parse(std::string_view in, const Limits& limits, Request* req) {
       return Complete(kHeaderSize + bodylen);
     }
     case Shape::kKeyOnly:
-      if (extlen != 0 || keylen == 0 || bodylen != keylen) return Bad(Status::kInvalid, head, true, 0);
+      if (extlen != 0 || keylen == 0 || bodylen != keylen)
+        return Bad(Status::kInvalid, head, true, 0);
       return Complete(head);
     case Shape::kArith:
       if (keylen == 0 || extlen != kArithExtras || bodylen != keylen + extlen) {

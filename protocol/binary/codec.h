@@ -30,11 +30,11 @@ struct Request {
   std::string_view key;
   std::string_view value;
   // Extras decoded for the opcode (zero when the opcode has none).
-  uint32_t flags = 0;         // set/add/replace
-  uint32_t exptime = 0;       // set/add/replace, incr/decr, touch/gat/gatk
-  uint64_t delta = 0;         // incr/decr
-  uint64_t initial = 0;       // incr/decr
-  uint32_t flush_delay = 0;   // flush with 4 bytes of extras
+  uint32_t flags = 0;        // set/add/replace
+  uint32_t exptime = 0;      // set/add/replace, incr/decr, touch/gat/gatk
+  uint64_t delta = 0;        // incr/decr
+  uint64_t initial = 0;      // incr/decr
+  uint32_t flush_delay = 0;  // flush with 4 bytes of extras
   bool has_flush_delay = false;
 };
 
@@ -118,9 +118,7 @@ inline uint32_t LoadBe32(const char* p) {
   auto b = reinterpret_cast<const unsigned char*>(p);
   return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
 }
-inline uint64_t LoadBe64(const char* p) {
-  return (uint64_t{LoadBe32(p)} << 32) | LoadBe32(p + 4);
-}
+inline uint64_t LoadBe64(const char* p) { return (uint64_t{LoadBe32(p)} << 32) | LoadBe32(p + 4); }
 inline void StoreBe16(char* p, uint16_t v) {
   p[0] = static_cast<char>(v >> 8);
   p[1] = static_cast<char>(v);

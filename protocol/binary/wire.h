@@ -85,23 +85,23 @@ enum class Opcode : uint8_t {
 // Response status, spec 3.2.
 enum class Status : uint16_t {
   kSuccess = 0x0000,
-  kKeyNotFound = 0x0001,   // KEY_ENOENT
-  kKeyExists = 0x0002,     // KEY_EEXISTS
-  kTooLarge = 0x0003,      // E2BIG
-  kInvalid = 0x0004,       // EINVAL
-  kNotStored = 0x0005,     // NOT_STORED
-  kDeltaBadValue = 0x0006, // DELTA_BADVAL
+  kKeyNotFound = 0x0001,    // KEY_ENOENT
+  kKeyExists = 0x0002,      // KEY_EEXISTS
+  kTooLarge = 0x0003,       // E2BIG
+  kInvalid = 0x0004,        // EINVAL
+  kNotStored = 0x0005,      // NOT_STORED
+  kDeltaBadValue = 0x0006,  // DELTA_BADVAL
   kAuthError = 0x0020,
   kAuthContinue = 0x0021,
   kUnknownCommand = 0x0081,
-  kNoMemory = 0x0082,      // ENOMEM
+  kNoMemory = 0x0082,  // ENOMEM
 };
 
 // Extras lengths memcached requires per opcode family (proto_bin.c dispatch_bin_command).
-inline constexpr uint8_t kStoreExtras = 8;   // flags, expiration
-inline constexpr uint8_t kArithExtras = 20;  // delta, initial, expiration
-inline constexpr uint8_t kTouchExtras = 4;   // expiration (touch, gat, gatk)
-inline constexpr uint8_t kFlushExtras = 4;   // optional delay
+inline constexpr uint8_t kStoreExtras = 8;        // flags, expiration
+inline constexpr uint8_t kArithExtras = 20;       // delta, initial, expiration
+inline constexpr uint8_t kTouchExtras = 4;        // expiration (touch, gat, gatk)
+inline constexpr uint8_t kFlushExtras = 4;        // optional delay
 inline constexpr uint8_t kGetResponseExtras = 4;  // flags
 // Incr/decr expiration that means "do not create on miss" (spec 4.5).
 inline constexpr uint32_t kArithNoCreate = 0xffffffffu;

@@ -19,8 +19,7 @@ namespace {
 constexpr int64_t kRelativeExptimeMax = 60 * 60 * 24 * 30;  // memcached REALTIME_MAXDELTA
 
 bool ReturnsKey(Opcode op) {
-  return op == Opcode::kGetK || op == Opcode::kGetKQ || op == Opcode::kGatK ||
-         op == Opcode::kGatKQ;
+  return op == Opcode::kGetK || op == Opcode::kGetKQ || op == Opcode::kGatK || op == Opcode::kGatKQ;
 }
 
 bool IsSetFamily(Opcode op) { return op == Opcode::kSet || op == Opcode::kSetQ; }
@@ -386,8 +385,7 @@ void BinarySession::StatLine(const Request& req, std::string_view name, std::str
 }
 
 void BinarySession::Respond(const Request& req, Status status, uint64_t cas,
-                            std::string_view extras, std::string_view key,
-                            std::string_view value) {
+                            std::string_view extras, std::string_view key, std::string_view value) {
   ResponseHeader h;
   h.opcode = req.opcode;
   h.status = status;

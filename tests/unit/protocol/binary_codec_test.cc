@@ -62,7 +62,8 @@ ParseResult ParseAll(std::string_view in, Request* req) { return Parse(in, Limit
 TEST_CASE("every served opcode encodes and decodes") {
   for (const Case& c : AllServedOpcodes()) {
     CAPTURE(static_cast<int>(c.op));
-    std::string wire = EncodeRequest(c.op, c.key, c.extras, c.value, 0xdeadbeef, 0x0102030405060708);
+    std::string wire =
+        EncodeRequest(c.op, c.key, c.extras, c.value, 0xdeadbeef, 0x0102030405060708);
     REQUIRE(wire.size() == kHeaderSize + c.key.size() + c.extras.size() + c.value.size());
     Request req;
     ParseResult r = ParseAll(wire, &req);
@@ -386,10 +387,10 @@ TEST_CASE("status messages are memcached's") {
 }
 
 TEST_CASE("quiet opcodes") {
-  for (Opcode op : {Opcode::kGetQ, Opcode::kGetKQ, Opcode::kSetQ, Opcode::kAddQ, Opcode::kReplaceQ,
-                    Opcode::kDeleteQ, Opcode::kIncrementQ, Opcode::kDecrementQ, Opcode::kQuitQ,
-                    Opcode::kFlushQ, Opcode::kAppendQ, Opcode::kPrependQ, Opcode::kGatQ,
-                    Opcode::kGatKQ}) {
+  for (Opcode op :
+       {Opcode::kGetQ, Opcode::kGetKQ, Opcode::kSetQ, Opcode::kAddQ, Opcode::kReplaceQ,
+        Opcode::kDeleteQ, Opcode::kIncrementQ, Opcode::kDecrementQ, Opcode::kQuitQ, Opcode::kFlushQ,
+        Opcode::kAppendQ, Opcode::kPrependQ, Opcode::kGatQ, Opcode::kGatKQ}) {
     CHECK(IsQuiet(op));
   }
   for (Opcode op : {Opcode::kGet, Opcode::kSet, Opcode::kNoop, Opcode::kStat, Opcode::kGat,

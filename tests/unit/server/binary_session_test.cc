@@ -1,6 +1,8 @@
 // BinarySession against a real cache::Store: each opcode's answer (status, text body, CAS field,
 // extras, key), quiet suppression, opaque echo, close and swallow handling, back-pressure and
 // split input. Expected bytes were taken from memcached 1.6.18 answering the same requests.
+#include "server/dispatch/binary_session.h"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -10,7 +12,6 @@
 #include "core/base/clock.h"
 #include "core/cache/store.h"
 #include "protocol/binary/codec.h"
-#include "server/dispatch/binary_session.h"
 #include "server/dispatch/dispatch_context.h"
 
 namespace kmd::dispatch {
@@ -254,12 +255,11 @@ TEST_CASE("append and prepend") {
   CHECK(missing.value == "Not stored.");
   Reply badcas = h.One(EncodeRequest(Opcode::kAppend, "k", "", "x", 0, get.cas + 99));
   CHECK(badcas.status == Status::kKeyExists);
-  CHECK(h.One(EncodeRequest(Opcode::kAppend, "k", "", "!", 0, get.cas)).status ==
-        Status::kSuccess);
+  CHECK(h.One(EncodeRequest(Opcode::kAppend, "k", "", "!", 0, get.cas)).status == Status::kSuccess);
 
-  std::vector<Reply> r = h.Send(EncodeRequest(Opcode::kAppendQ, "k", "", "1") +
-                                EncodeRequest(Opcode::kPrependQ, "nokey", "", "2") +
-                                EncodeRequest(Opcode::kNoop));
+  std::vector<Reply> r =
+      h.Send(EncodeRequest(Opcode::kAppendQ, "k", "", "1") +
+             EncodeRequest(Opcode::kPrependQ, "nokey", "", "2") + EncodeRequest(Opcode::kNoop));
   REQUIRE(r.size() == 2);
   CHECK(r[0].opcode == Opcode::kPrependQ);
   CHECK(r[0].status == Status::kNotStored);
@@ -279,9 +279,9 @@ TEST_CASE("delete with and without CAS, quiet delete") {
   CHECK(miss.value == "Not found");
 
   h.SetValue("k2", "v");
-  std::vector<Reply> r = h.Send(EncodeRequest(Opcode::kDeleteQ, "k2") +
-                                EncodeRequest(Opcode::kDeleteQ, "k2", "", "", 4) +
-                                EncodeRequest(Opcode::kNoop));
+  std::vector<Reply> r =
+      h.Send(EncodeRequest(Opcode::kDeleteQ, "k2") +
+             EncodeRequest(Opcode::kDeleteQ, "k2", "", "", 4) + EncodeRequest(Opcode::kNoop));
   REQUIRE(r.size() == 2);
   CHECK(r[0].opcode == Opcode::kDeleteQ);
   CHECK(r[0].status == Status::kKeyNotFound);
@@ -316,8 +316,8 @@ TEST_CASE("incr and decr: initial, no-create, floor, wrap, non-numeric, CAS, qui
   Reply cur = h.One(EncodeRequest(Opcode::kIncrement, "n", ArithExtras(1, 0, 0)));
   Reply badcas = h.One(EncodeRequest(Opcode::kIncrement, "n", ArithExtras(1, 0, 0), "", 0, 1));
   CHECK(badcas.status == Status::kKeyExists);
-  CHECK(h.One(EncodeRequest(Opcode::kIncrement, "n", ArithExtras(1, 0, 0), "", 0, cur.cas))
-            .value == Be64(2));
+  CHECK(h.One(EncodeRequest(Opcode::kIncrement, "n", ArithExtras(1, 0, 0), "", 0, cur.cas)).value ==
+        Be64(2));
 
   std::vector<Reply> r = h.Send(EncodeRequest(Opcode::kIncrementQ, "n", ArithExtras(1, 0, 0)) +
                                 EncodeRequest(Opcode::kDecrementQ, "text", ArithExtras(1, 0, 0)) +
@@ -351,10 +351,10 @@ TEST_CASE("touch answers flags without value; gat and gatk return the value") {
   CHECK(tmiss.value == "Not found");
   Reply gkmiss = h.One(EncodeRequest(Opcode::kGatK, "zz", ExptimeExtras(1)));
   CHECK(gkmiss.key == "zz");
-  std::vector<Reply> r = h.Send(EncodeRequest(Opcode::kGatQ, "zz", ExptimeExtras(1)) +
-                                EncodeRequest(Opcode::kGatKQ, "zz", ExptimeExtras(1)) +
-                                EncodeRequest(Opcode::kGatQ, "k", ExptimeExtras(1)) +
-                                EncodeRequest(Opcode::kNoop));
+  std::vector<Reply> r =
+      h.Send(EncodeRequest(Opcode::kGatQ, "zz", ExptimeExtras(1)) +
+             EncodeRequest(Opcode::kGatKQ, "zz", ExptimeExtras(1)) +
+             EncodeRequest(Opcode::kGatQ, "k", ExptimeExtras(1)) + EncodeRequest(Opcode::kNoop));
   REQUIRE(r.size() == 2);
   CHECK(r[0].opcode == Opcode::kGatQ);
   CHECK(r[0].value == "value");
@@ -443,11 +443,10 @@ TEST_CASE("stat groups as memcached's binary protocol answers them") {
 
 TEST_CASE("unknown opcodes, verbosity and SASL answer Unknown command and keep the stream") {
   Harness h;
-  std::vector<Reply> r =
-      h.Send(EncodeRequest(static_cast<Opcode>(0x50), "", "", "xyz", 1) +
-             EncodeRequest(Opcode::kSaslListMechs, "", "", "", 2) +
-             EncodeRequest(Opcode::kSaslAuth, "PLAIN", "", "\0u\0p", 3) +
-             EncodeRequest(Opcode::kNoop, "", "", "", 4));
+  std::vector<Reply> r = h.Send(EncodeRequest(static_cast<Opcode>(0x50), "", "", "xyz", 1) +
+                                EncodeRequest(Opcode::kSaslListMechs, "", "", "", 2) +
+                                EncodeRequest(Opcode::kSaslAuth, "PLAIN", "", "\0u\0p", 3) +
+                                EncodeRequest(Opcode::kNoop, "", "", "", 4));
   // Each swallow stops Process; the harness's single call sees the first answer and swallow.
   REQUIRE(r.size() == 1);
   CHECK(r[0].status == Status::kUnknownCommand);
