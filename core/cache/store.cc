@@ -512,9 +512,12 @@ struct Store::Impl {
     }
   }
 
+  // memcached keeps oldest_live after it passes and hides every item whose time is <= it, so
+  // items stored during the flush second itself are invisible too: the pending flush stays armed
+  // through that whole second.
   void ApplyFlush(Shard& s, int64_t now) {
     if (s.flush_at != 0 && now >= s.flush_at) {
-      s.flush_at = 0;
+      if (now > s.flush_at) s.flush_at = 0;
       FlushShard(s);
     }
   }

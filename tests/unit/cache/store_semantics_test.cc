@@ -225,20 +225,35 @@ TEST_CASE_FIXTURE(Fixture, "flush immediate and delayed") {
   clock.Advance(8);
   CHECK(GetValue(s, "a") == "1");
   CHECK(GetValue(s, "b") == "2");
-  clock.Advance(2);
+  clock.Advance(1);  // memcached: oldest_live = now + delay - 1
   CHECK(GetValue(s, "a") == "<miss>");
   CHECK(GetValue(s, "b") == "<miss>");
+  clock.Advance(1);
   s.Set(S("c", "3"));
   CHECK(GetValue(s, "c") == "3");
   // A later flush replaces a pending one.
   s.Flush(100);
   s.Flush(5);
-  clock.Advance(5);
+  clock.Advance(4);
   CHECK(GetValue(s, "c") == "<miss>");
+  clock.Advance(1);
+  // Measured on memcached 1.6.18: flush_all N takes effect after N-1 seconds and an item set
+  // during that second is flushed as well; one set a second later survives.
+  s.Flush(5);
+  s.Set(S("q", "1"));
+  clock.Advance(3);
+  CHECK(GetValue(s, "q") == "1");
+  clock.Advance(1);
+  CHECK(GetValue(s, "q") == "<miss>");
+  s.Set(S("q", "2"));
+  CHECK(GetValue(s, "q") == "<miss>");
+  clock.Advance(1);
+  s.Set(S("q", "3"));
+  CHECK(GetValue(s, "q") == "3");
   s.Set(S("d", "4"));
   clock.Advance(200);
   CHECK(GetValue(s, "d") == "4");
-  CHECK(s.Stats().cmd_flush == 4);
+  CHECK(s.Stats().cmd_flush == 5);
 }
 
 TEST_CASE_FIXTURE(Fixture, "meta: vivify, recache, invalidate, no bump, access info") {
