@@ -18,6 +18,7 @@
 #endif
 
 #include "config/config.h"
+#include "config/load.h"
 #include "core/cache/store.h"
 #include "server/dispatch/dispatch_context.h"
 #include "server/dispatch/session_factory.h"
@@ -28,18 +29,7 @@ namespace {
 using kmd::config::Config;
 
 spdlog::level::level_enum LogLevel(const Config& config) {
-  switch (config.log.verbosity) {
-    case 0:
-      break;
-    case 1:
-      return spdlog::level::info;
-    case 2:
-      return spdlog::level::debug;
-    default:
-      return spdlog::level::trace;
-  }
-  auto level = spdlog::level::from_str(config.log.level);
-  return level == spdlog::level::off && config.log.level != "off" ? spdlog::level::info : level;
+  return spdlog::level::from_str(std::string(kmd::config::EffectiveLogLevel(config.log)));
 }
 
 bool Daemonize() {
@@ -139,6 +129,8 @@ int main(int argc, char** argv) {
   net_config.unix_mask = config.listen.unix_mask;
   net_config.threads = config.threads;
   net_config.max_connections = config.connections.max;
+  net_config.drain_deadline =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.connections.drain_timeout);
   net_config.limits.max_buffer = config.items.max_size + 64 * 1024;
   if (net_config.limits.max_buffer < ctx.limits.max_multiget_line + 1024) {
     net_config.limits.max_buffer = ctx.limits.max_multiget_line + 1024;
