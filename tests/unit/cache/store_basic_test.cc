@@ -72,5 +72,21 @@ TEST_CASE("large values are chained and round-trip") {
   }
 }
 
+TEST_CASE("default -I 1m: limits measured on memcached 1.6.18, 1 MiB value with room") {
+  Store store(StoreConfig{});
+  CHECK(store.MaxValueSize(3) == 1048514);
+  CHECK(store.Set(S("foo", std::string(1048514, 'x'))).status == OpStatus::kOk);
+  CHECK(store.Set(S("foo", std::string(1048515, 'x'))).status == OpStatus::kTooLarge);
+  CHECK(store.Set(S("foo", std::string(1048510, 'x'), 1)).status == OpStatus::kOk);
+  CHECK(store.Set(S("foo", std::string(1048511, 'x'), 1)).status == OpStatus::kTooLarge);
+  StoreConfig cfg;
+  cfg.max_item_size = (1u << 20) + 4096;
+  Store roomy(cfg);
+  std::string v(1u << 20, 'q');
+  v[12345] = 'Z';
+  REQUIRE(roomy.Set(S("mib", v)).status == OpStatus::kOk);
+  CHECK(Value(roomy.Get(G("mib")).ref) == v);
+}
+
 }  // namespace
 }  // namespace kmd::cache
