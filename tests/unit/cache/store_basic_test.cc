@@ -1,6 +1,7 @@
 // Store basics: get/set/delete/stats and ItemRef, including chained large values.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 
 #include "core/cache/store.h"
@@ -70,6 +71,46 @@ TEST_CASE("large values are chained and round-trip") {
     const size_t head = 524'288 - 26 - key.size() - 8;
     CHECK(iov.size() == 1 + (size - head + 524'283) / 524'284);
   }
+}
+
+TEST_CASE("hundreds of readers of one item: past the 8-bit count they get copies") {
+  Store store(StoreConfig{});
+  REQUIRE(store.Set(S("hot", "value")).status == OpStatus::kOk);
+  std::vector<ItemRef> refs;
+  for (int i = 0; i < 400; ++i) {
+    GetResult g = store.Get(G("hot"));
+    REQUIRE(g.status == OpStatus::kOk);
+    refs.push_back(std::move(g.ref));
+  }
+  for (const ItemRef& r : refs) {
+    CHECK(r.key() == "hot");
+    CHECK(Gather(r) == "value");
+  }
+  CHECK(store.Delete(D("hot")) == OpStatus::kOk);
+  CHECK(Value(refs[0]) == "value");
+  refs.clear();
+  // Every reference dropped: the chunk went back to its class.
+  for (const ClassStats& c : store.Stats().classes) CHECK(c.used_chunks == 0);
+}
+
+TEST_CASE("VisitCounters reports the Stats figures") {
+  struct Collect : base::CounterVisitor {
+    std::map<std::string, double> seen;
+    void Visit(std::string_view name, base::MetricKind, double value, std::string_view,
+               const base::MetricLabel*, int) override {
+      seen[std::string(name)] = value;
+    }
+  } v;
+  Store store(StoreConfig{});
+  store.Set(S("a", "1"));
+  store.Get(G("a"));
+  store.Get(G("b"));
+  store.VisitCounters(v);
+  CHECK(v.seen["curr_items"] == 1);
+  CHECK(v.seen["get_hits"] == 1);
+  CHECK(v.seen["get_misses"] == 1);
+  CHECK(v.seen["item_header_size"] == 26);
+  CHECK(v.seen["index_bytes"] == store.Stats().index_bytes);
 }
 
 TEST_CASE("default -I 1m: limits measured on memcached 1.6.18, 1 MiB value with room") {
