@@ -44,10 +44,10 @@ struct __attribute__((packed)) ItemHeader {
   uint32_t cas_lo;
   uint16_t cas_hi;
   uint8_t nkey;
-  uint8_t bits;  // ItemBits; accessed through Bits() (std::atomic_ref)
-  uint8_t vlen[3];  // value bytes in this chunk (head part for chained items)
+  uint8_t bits;      // ItemBits; accessed through Bits() (std::atomic_ref)
+  uint8_t vlen[3];   // value bytes in this chunk (head part for chained items)
   uint8_t refcount;  // accessed through Refs() (std::atomic_ref)
-  uint16_t atime;  // seconds since store start, wrapping
+  uint16_t atime;    // seconds since store start, wrapping
 };
 static_assert(sizeof(ItemHeader) == 26, "item header size is part of the memory budget");
 
@@ -60,12 +60,16 @@ struct Item {
   ItemHeader h;
 
   // Flag bits and the refcount are read by lock-free readers while a lock holder changes them.
-  std::atomic_ref<uint8_t> Bits() const { return std::atomic_ref<uint8_t>(const_cast<Item*>(this)->h.bits); }
+  std::atomic_ref<uint8_t> Bits() const {
+    return std::atomic_ref<uint8_t>(const_cast<Item*>(this)->h.bits);
+  }
   std::atomic_ref<uint8_t> Refs() { return std::atomic_ref<uint8_t>(h.refcount); }
   uint8_t layout() const { return Bits().load(std::memory_order_relaxed); }
   bool Has(uint8_t bit) const { return (layout() & bit) != 0; }
   void Set(uint8_t bit) { Bits().fetch_or(bit, std::memory_order_relaxed); }
-  void Clear(uint8_t bit) { Bits().fetch_and(static_cast<uint8_t>(~bit), std::memory_order_relaxed); }
+  void Clear(uint8_t bit) {
+    Bits().fetch_and(static_cast<uint8_t>(~bit), std::memory_order_relaxed);
+  }
 
   char* raw() { return reinterpret_cast<char*>(this); }
   const char* raw() const { return reinterpret_cast<const char*>(this); }

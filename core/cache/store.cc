@@ -201,8 +201,8 @@ struct Store::Impl {
     }
     const uint64_t head = HeadCapacity(opt, nkey);
     const uint64_t rest = vlen > head ? vlen - head : 0;
-    const uint64_t conts = (rest + largest_chunk - kContinuationHeader - 1) /
-                           (largest_chunk - kContinuationHeader);
+    const uint64_t conts =
+        (rest + largest_chunk - kContinuationHeader - 1) / (largest_chunk - kContinuationHeader);
     return {uint64_t{largest_chunk} * (1 + conts),
             kItemHeaderSize + opt + kChainHeadExtra + conts * kContinuationHeader, nkey + vlen};
   }
@@ -678,7 +678,6 @@ bool TooLarge(const StoreConfig& cfg, size_t nkey, size_t vlen, uint32_t flags) 
 }
 }  // namespace
 
-
 GetResult Store::Get(const GetArgs& args) {
   Impl& m = *impl_;
   GetResult res;
@@ -839,8 +838,7 @@ StoreResult Store::Set(const StoreArgs& args) {
       const uint32_t flags = old->client_flags();
       const uint32_t exp = old->exptime();
       lock.unlock();
-      Item* fresh =
-          m.AllocItem(si, args.key, old_len + args.value.size(), flags, exp, false, now);
+      Item* fresh = m.AllocItem(si, args.key, old_len + args.value.size(), flags, exp, false, now);
       if (fresh != nullptr) {
         if (args.mode == StoreMode::kAppend) {
           m.CopyValueTo(old, fresh, 0);
@@ -874,14 +872,13 @@ StoreResult Store::Set(const StoreArgs& args) {
   }
 
   const uint32_t exp = AbsExptime(args.exptime, now);
-  Item* fresh =
-      m.AllocItem(si, args.key, args.value.size(), args.flags, exp, args.invalidate, now);
+  Item* fresh = m.AllocItem(si, args.key, args.value.size(), args.flags, exp, args.invalidate, now);
   if (fresh == nullptr) {
     {
       std::lock_guard lock(s.mu);
       ++s.c.cmd_set;
-      const int cls = m.slabs->classes().ClassFor(kItemHeaderSize + 8 + args.key.size() +
-                                                  args.value.size());
+      const int cls =
+          m.slabs->classes().ClassFor(kItemHeaderSize + 8 + args.key.size() + args.value.size());
       ++m.CC(s, cls < 0 ? m.slabs->classes().largest() : cls).outofmemory;
     }
     drop_old_on_failed_set();
@@ -1006,9 +1003,8 @@ ArithResult Store::Arith(const ArithArgs& args) {
       lock.unlock();
       const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), args.initial);
       const std::string_view text(buf, end - buf);
-      Item* fresh =
-          m.AllocItem(si, args.key, text.size(), 0, AbsExptime(args.create_exptime, now), false,
-                      now);
+      Item* fresh = m.AllocItem(si, args.key, text.size(), 0, AbsExptime(args.create_exptime, now),
+                                false, now);
       if (fresh == nullptr) {
         res.status = OpStatus::kNoMemory;
         return res;

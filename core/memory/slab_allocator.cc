@@ -13,9 +13,9 @@
 namespace kmd::memory {
 
 namespace {
-constexpr size_t kMinChunk = 32;      // header (26) + a short key, rounded to 8
-constexpr size_t kFineLimit = 512;    // 8-byte steps below this
-constexpr double kGrowth = 1.07;      // geometric steps above it
+constexpr size_t kMinChunk = 32;    // header (26) + a short key, rounded to 8
+constexpr size_t kFineLimit = 512;  // 8-byte steps below this
+constexpr double kGrowth = 1.07;    // geometric steps above it
 constexpr size_t kLookupLimit = 4096;
 size_t RoundUp8(size_t n) { return (n + 7) & ~size_t{7}; }
 }  // namespace

@@ -26,7 +26,9 @@ class SlabClasses {
   explicit SlabClasses(size_t page_size);
   int count() const { return static_cast<int>(sizes_.size()); }
   uint32_t chunk_size(int cls) const { return sizes_[cls]; }
-  uint32_t chunks_per_page(int cls) const { return static_cast<uint32_t>(page_size_ / sizes_[cls]); }
+  uint32_t chunks_per_page(int cls) const {
+    return static_cast<uint32_t>(page_size_ / sizes_[cls]);
+  }
   int largest() const { return count() - 1; }
   // Smallest class whose chunk holds `size` bytes, or -1 if larger than the largest class.
   int ClassFor(size_t size) const;

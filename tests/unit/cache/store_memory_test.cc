@@ -112,7 +112,8 @@ TEST_CASE("expired items at the tail are reclaimed before live ones are evicted"
   while (store.Stats().evictions == 0 && n < 100000) store.Set(S(Key(n++), value, 0, 10));
   clock.Advance(11);
   const uint64_t ev = store.Stats().evictions;
-  for (int i = 0; i < 200; ++i) REQUIRE(store.Set(S("live" + Key(i), value)).status == OpStatus::kOk);
+  for (int i = 0; i < 200; ++i)
+    REQUIRE(store.Set(S("live" + Key(i), value)).status == OpStatus::kOk);
   StoreStats st = store.Stats();
   CHECK(st.evictions == ev);
   CHECK(st.reclaimed >= 200);

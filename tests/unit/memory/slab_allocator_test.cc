@@ -1,12 +1,12 @@
 // SlabClasses table shape and SlabAllocator budget, refs and free-list reuse.
+#include "core/memory/slab_allocator.h"
+
 #include <doctest/doctest.h>
 
 #include <cstring>
 #include <set>
 #include <thread>
 #include <vector>
-
-#include "core/memory/slab_allocator.h"
 
 namespace kmd::memory {
 namespace {
