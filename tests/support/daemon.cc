@@ -97,13 +97,15 @@ std::string TargetName() { return TargetIsMemcached() ? "memcached" : "kotoba-me
 Daemon::Daemon(std::vector<std::string> extra_args, std::chrono::milliseconds start_timeout) {
   std::string why;
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
-    if (TryStart(extra_args, start_timeout, &why)) return;
+    bool retry = false;
+    if (TryStart(extra_args, start_timeout, &why, &retry)) return;
+    if (!retry) break;
   }
   throw std::runtime_error("Daemon: could not start " + TargetPath() + ": " + why);
 }
 
 bool Daemon::TryStart(const std::vector<std::string>& extra_args,
-                      std::chrono::milliseconds timeout, std::string* why) {
+                      std::chrono::milliseconds timeout, std::string* why, bool* retry) {
   if (access(TargetPath().c_str(), X_OK) != 0) {
     *why = "not an executable file (build it, or set KMD_TEST_TARGET=memcached)";
     return false;
@@ -162,6 +164,9 @@ bool Daemon::TryStart(const std::vector<std::string>& extra_args,
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     if (!alive()) {
+      // An early exit is typically the port taken between FreePort and bind: worth another
+      // port. A daemon that never accepts would only burn the timeout again.
+      *retry = exit_code_ != 127;
       *why = "exited during start-up (exit_code=" + std::to_string(exit_code_) +
              ", signal=" + std::to_string(term_signal_) + ") output:\n" + stderr_text();
       return false;

@@ -60,7 +60,7 @@ class Daemon {
 
  private:
   bool TryStart(const std::vector<std::string>& extra_args, std::chrono::milliseconds timeout,
-                std::string* why);
+                std::string* why, bool* retry);
   void Reap(int status);
 
   int port_ = 0;
