@@ -142,12 +142,13 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return 1;
   }
-  if (!DropPrivileges(config)) return 1;
+  // The pid file is written while still privileged (it usually lives in a root-owned dir).
   if (!config.pid_file.empty()) {
     std::ofstream pid_file(config.pid_file);
     pid_file << getpid() << "\n";
     if (!pid_file) spdlog::warn("could not write pid file {}", config.pid_file);
   }
+  if (!DropPrivileges(config)) return 1;
   ctx.shutdown = [&server] { server.RequestShutdown(); };
   server.on_reload = [] { spdlog::info("SIGHUP: nothing to reload in this version"); };
 
