@@ -4,15 +4,13 @@
 // second, and keep its RSS bounded. Where memcached 1.6.18 neither answers nor closes (a binary
 // body length of 2 GiB on a set: it silently swallows), the test accepts silence too and
 // asserts only what both must do; each such case says so.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
-
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -198,9 +196,9 @@ TEST_CASE("hostile: a value over -I is refused and the connection stays usable")
   CHECK(text.Request("mn\r\n") == "MN\r\n");
 
   TcpClient bin(daemon.port());
-  REQUIRE(bin.SendAll(BinaryRequest(kOpSet, "big", SetExtras(0, 0), big, 1) +
-                          BinaryRequest(kOpNoop, "", "", "", 2),
-                      10s));
+  REQUIRE(bin.SendAll(
+      BinaryRequest(kOpSet, "big", SetExtras(0, 0), big, 1) + BinaryRequest(kOpNoop, "", "", "", 2),
+      10s));
   const auto r = ParseBinaryResponse(bin.ReadBinaryPacket(5s));
   CHECK(r.status == kStatusTooLarge);
   CHECK(r.opaque == 1u);
@@ -218,15 +216,15 @@ TEST_CASE("hostile: a 10,000-request pipeline in one write is answered in order"
     std::string expected;
     for (int i = 0; i < kHalf; ++i) {
       const std::string v = "v" + std::to_string(i * 7);
-      requests += "set p" + std::to_string(i) + " 0 0 " + std::to_string(v.size()) + "\r\n" + v +
-                  "\r\n";
+      requests +=
+          "set p" + std::to_string(i) + " 0 0 " + std::to_string(v.size()) + "\r\n" + v + "\r\n";
       expected += "STORED\r\n";
     }
     for (int i = kHalf - 1; i >= 0; --i) {
       const std::string v = "v" + std::to_string(i * 7);
       requests += "get p" + std::to_string(i) + "\r\n";
-      expected +=
-          "VALUE p" + std::to_string(i) + " 0 " + std::to_string(v.size()) + "\r\n" + v + "\r\nEND\r\n";
+      expected += "VALUE p" + std::to_string(i) + " 0 " + std::to_string(v.size()) + "\r\n" + v +
+                  "\r\nEND\r\n";
     }
     TcpClient c(daemon.port());
     REQUIRE(c.SendAll(requests, 20s));
@@ -242,8 +240,8 @@ TEST_CASE("hostile: a 10,000-request pipeline in one write is answered in order"
                                 "value" + std::to_string(i), static_cast<uint32_t>(i));
     }
     for (int i = 0; i < kHalf; ++i) {
-      requests += BinaryRequest(kOpGetK, "b" + std::to_string(i), "", "",
-                                static_cast<uint32_t>(kHalf + i));
+      requests +=
+          BinaryRequest(kOpGetK, "b" + std::to_string(i), "", "", static_cast<uint32_t>(kHalf + i));
     }
     TcpClient c(daemon.port());
     REQUIRE(c.SendAll(requests, 20s));
@@ -318,7 +316,8 @@ TEST_CASE("hostile: clients that never read their responses") {
                          "\r\n", 1s) == "STORED\r\n");
     }
   }
-  INFO("rounds=", rounds, " peak RSS=", peak_rss >> 20, " MiB");
+  MESSAGE(TargetName(), ": ", rounds, " set rounds of 512 KiB beside 6 stalled readers, peak RSS ",
+          peak_rss >> 20, " MiB");
   CHECK(rounds >= 100);  // 100 x 512 KiB = 50 MiB written; with the fills above, past -m
   CHECK(peak_rss < kRssBound);
   ExpectHealthy(daemon, "stalled readers");

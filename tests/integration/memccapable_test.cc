@@ -40,9 +40,9 @@ CapableTally Tally(const std::string& out) {
 
 void RunMode(const char* mode_flag, const char* prefix) {
   Daemon daemon;
-  auto r = RunCommand({"memccapable", "-h", "127.0.0.1", "-p", std::to_string(daemon.port()),
-                       "-t", "5", mode_flag},
-                      std::chrono::seconds(120));
+  auto r = RunCommand(
+      {"memccapable", "-h", "127.0.0.1", "-p", std::to_string(daemon.port()), "-t", "5", mode_flag},
+      std::chrono::seconds(120));
   INFO(TargetName(), " memccapable ", mode_flag, ": ", Describe(r));
   CapableTally t = Tally(r.out + "\n" + r.err);
   INFO("failed cases:\n", t.failures);

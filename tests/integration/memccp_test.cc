@@ -1,7 +1,6 @@
 // memccp --binary stores a 500 KB random file and memccat --binary --file=OUT returns it byte
 // for byte (libmemcached-tools 1.1.4: memccp uses the file's basename as the key).
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <filesystem>

@@ -15,10 +15,12 @@
 namespace kmd::test {
 namespace {
 
-TEST_CASE("pymemcache: set/get/get_many/gets/cas/incr/decr/delete/touch/flush_all/add/replace/"
-          "append/prepend") {
+TEST_CASE(
+    "pymemcache: set/get/get_many/gets/cas/incr/decr/delete/touch/flush_all/add/replace/"
+    "append/prepend") {
   Daemon daemon;
-  const std::string script = std::string(KMD_SOURCE_DIR) + "/tests/integration/py/pymemcache_client.py";
+  const std::string script =
+      std::string(KMD_SOURCE_DIR) + "/tests/integration/py/pymemcache_client.py";
   auto r = RunCommand({"/usr/bin/python3", script, "127.0.0.1", std::to_string(daemon.port())},
                       std::chrono::seconds(60));
   INFO(TargetName(), " pymemcache: ", Describe(r));

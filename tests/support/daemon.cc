@@ -104,8 +104,8 @@ Daemon::Daemon(std::vector<std::string> extra_args, std::chrono::milliseconds st
   throw std::runtime_error("Daemon: could not start " + TargetPath() + ": " + why);
 }
 
-bool Daemon::TryStart(const std::vector<std::string>& extra_args,
-                      std::chrono::milliseconds timeout, std::string* why, bool* retry) {
+bool Daemon::TryStart(const std::vector<std::string>& extra_args, std::chrono::milliseconds timeout,
+                      std::string* why, bool* retry) {
   if (access(TargetPath().c_str(), X_OK) != 0) {
     *why = "not an executable file (build it, or set KMD_TEST_TARGET=memcached)";
     return false;
@@ -121,7 +121,7 @@ bool Daemon::TryStart(const std::vector<std::string>& extra_args,
   output_path_ = tmpl;
 
   std::vector<std::string> argv = {TargetPath(), "-p", std::to_string(port_), "-l", "127.0.0.1",
-                                   "-U", "0"};
+                                   "-U",         "0"};
   // memcached refuses to run as root without -u; our daemon accepts the same flag.
   if (TargetIsMemcached() && geteuid() == 0) {
     argv.push_back("-u");

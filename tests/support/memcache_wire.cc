@@ -27,7 +27,7 @@ std::string BinaryHeader(uint8_t opcode, uint16_t key_len, uint8_t extras_len, u
   h.push_back(static_cast<char>(opcode));
   AppendBe16(&h, key_len);
   h.push_back(static_cast<char>(extras_len));
-  h.push_back(0);  // data type
+  h.push_back(0);     // data type
   AppendBe16(&h, 0);  // vbucket
   AppendBe32(&h, body_len);
   AppendBe32(&h, opaque);
@@ -37,10 +37,9 @@ std::string BinaryHeader(uint8_t opcode, uint16_t key_len, uint8_t extras_len, u
 
 std::string BinaryRequest(uint8_t opcode, std::string_view key, std::string_view extras,
                           std::string_view value, uint32_t opaque, uint64_t cas) {
-  std::string p = BinaryHeader(opcode, static_cast<uint16_t>(key.size()),
-                               static_cast<uint8_t>(extras.size()),
-                               static_cast<uint32_t>(extras.size() + key.size() + value.size()),
-                               opaque, cas);
+  std::string p =
+      BinaryHeader(opcode, static_cast<uint16_t>(key.size()), static_cast<uint8_t>(extras.size()),
+                   static_cast<uint32_t>(extras.size() + key.size() + value.size()), opaque, cas);
   p.append(extras);
   p.append(key);
   p.append(value);

@@ -28,8 +28,7 @@ int RemainingMs(Clock::time_point deadline) {
 
 TcpClient::TcpClient(int port, milliseconds timeout) {
   if (!Connect(port, timeout)) {
-    throw std::runtime_error("TcpClient: connect to port " + std::to_string(port) + ": " +
-                             error_);
+    throw std::runtime_error("TcpClient: connect to port " + std::to_string(port) + ": " + error_);
   }
 }
 
