@@ -3,15 +3,14 @@
 // (cannot listen, cannot drop privileges), 2 bad configuration.
 #include <grp.h>
 #include <pwd.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #ifdef KMD_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>

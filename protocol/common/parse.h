@@ -16,9 +16,9 @@ enum class ParseOutcome : uint8_t {
 };
 
 struct Limits {
-  size_t max_key = 250;              // memcached KEY_MAX_LENGTH
-  size_t max_value = 1024 * 1024;    // -I, item size limit
-  size_t max_line = 2048;            // text line without '\n' past this: close (memcached rule)
+  size_t max_key = 250;                // memcached KEY_MAX_LENGTH
+  size_t max_value = 1024 * 1024;      // -I, item size limit
+  size_t max_line = 2048;              // text line without '\n' past this: close (memcached rule)
   size_t max_multiget_line = 1 << 20;  // bound on a get/gets line (memcached: unbounded)
 };
 

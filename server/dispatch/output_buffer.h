@@ -39,9 +39,9 @@ class OutputBuffer {
 
  private:
   struct Segment {
-    bool external;       // points into item memory (pinned) rather than scratch
-    size_t offset;       // scratch offset when !external
-    const char* data;    // when external
+    bool external;     // points into item memory (pinned) rather than scratch
+    size_t offset;     // scratch offset when !external
+    const char* data;  // when external
     size_t size;
   };
   void AddScratchSegment(size_t offset, size_t size);

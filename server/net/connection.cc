@@ -66,11 +66,9 @@ void Connection<Socket>::DoRead() {
     }
     buffer_.resize(std::min(buffer_.size() * 2, limits_.max_buffer));
   }
-  socket_.async_read_some(
-      asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
-      [self = this->shared_from_this()](const boost::system::error_code& ec, size_t n) {
-        self->OnRead(ec, n);
-      });
+  socket_.async_read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+                          [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                            size_t n) { self->OnRead(ec, n); });
 }
 
 template <class Socket>
@@ -194,18 +192,18 @@ void Connection<Socket>::WriteCopiedRest(size_t written) {
   }
   session_->Written();
   pin_expired_ = false;
-  asio::async_write(socket_, asio::buffer(copied_rest_),
-                    [self = this->shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) {
-                      self->counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
-                      self->writing_ = false;
-                      std::string().swap(self->copied_rest_);
-                      if (ec || self->close_after_write_) {
-                        self->Close();
-                        return;
-                      }
-                      self->ProcessInput();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(copied_rest_),
+      [self = this->shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        self->counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
+        self->writing_ = false;
+        std::string().swap(self->copied_rest_);
+        if (ec || self->close_after_write_) {
+          self->Close();
+          return;
+        }
+        self->ProcessInput();
+      });
 }
 
 template <class Socket>

@@ -109,20 +109,20 @@ void NetServer::Hand(Socket socket, size_t worker) {
 
 void NetServer::AcceptTcp() {
   size_t worker = pool_.NextIndex();
-  tcp_->async_accept(pool_.At(worker), [this, worker](const boost::system::error_code& ec,
-                                                     tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || shutting_down_) return;
-    if (!ec) Hand(std::move(socket), worker);
-    // EMFILE and friends: keep accepting after a short pause rather than spin.
-    if (ec == asio::error::no_descriptors) {
-      accept_retry_timer_.expires_after(std::chrono::milliseconds(10));
-      accept_retry_timer_.async_wait([this](const boost::system::error_code& e) {
-        if (!e && !shutting_down_) AcceptTcp();
-      });
-      return;
-    }
-    AcceptTcp();
-  });
+  tcp_->async_accept(pool_.At(worker),
+                     [this, worker](const boost::system::error_code& ec, tcp::socket socket) {
+                       if (ec == asio::error::operation_aborted || shutting_down_) return;
+                       if (!ec) Hand(std::move(socket), worker);
+                       // EMFILE and friends: keep accepting after a short pause rather than spin.
+                       if (ec == asio::error::no_descriptors) {
+                         accept_retry_timer_.expires_after(std::chrono::milliseconds(10));
+                         accept_retry_timer_.async_wait([this](const boost::system::error_code& e) {
+                           if (!e && !shutting_down_) AcceptTcp();
+                         });
+                         return;
+                       }
+                       AcceptTcp();
+                     });
 }
 
 void NetServer::AcceptUnix() {
@@ -189,9 +189,8 @@ void NetServer::WaitDrained(std::chrono::steady_clock::time_point deadline) {
     return;
   }
   drain_timer_.expires_after(std::chrono::milliseconds(20));
-  drain_timer_.async_wait([this, deadline](const boost::system::error_code&) {
-    WaitDrained(deadline);
-  });
+  drain_timer_.async_wait(
+      [this, deadline](const boost::system::error_code&) { WaitDrained(deadline); });
 }
 
 }  // namespace kmd::net

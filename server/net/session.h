@@ -17,9 +17,9 @@
 namespace kmd::net {
 
 struct ProcessResult {
-  size_t consumed = 0;  // bytes of input fully handled
-  size_t swallow = 0;   // further bytes to discard after `consumed` (value of a rejected set)
-  bool close = false;   // close after writing pending output (quit, unrecoverable stream)
+  size_t consumed = 0;       // bytes of input fully handled
+  size_t swallow = 0;        // further bytes to discard after `consumed` (value of a rejected set)
+  bool close = false;        // close after writing pending output (quit, unrecoverable stream)
   bool output_full = false;  // stopped early: write pending output, then call Process again
 };
 

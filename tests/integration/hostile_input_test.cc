@@ -238,9 +238,9 @@ TEST_CASE("hostile: a 10,000-request pipeline in one write is answered in order"
     for (int i = 0; i < kHalf; ++i) {
       // Built with append: g++ 12 warns falsely (-Wrestrict) on "literal" + std::to_string().
       const std::string key = std::string("b").append(std::to_string(i));
-      requests += BinaryRequest(kOpSet, key, SetExtras(i, 0),
-                                std::string("value").append(std::to_string(i)),
-                                static_cast<uint32_t>(i));
+      requests +=
+          BinaryRequest(kOpSet, key, SetExtras(i, 0),
+                        std::string("value").append(std::to_string(i)), static_cast<uint32_t>(i));
     }
     for (int i = 0; i < kHalf; ++i) {
       requests += BinaryRequest(kOpGetK, std::string("b").append(std::to_string(i)), "", "",
