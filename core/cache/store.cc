@@ -4,6 +4,9 @@
 // flush and counters. Chunks are allocated and filled with no shard lock held; eviction then
 // locks the key's shard (blocking, nothing else held) or try_locks others, never blocking on a
 // second shard lock. Slab class mutexes are leaf locks.
+// Page moves: when a class cannot get a chunk (or a class holding much older items has pages to
+// spare), MovePageTo empties one page of a donor class item by item (one shard lock at a time,
+// blocking: the mover holds no other lock) and the allocator reassigns it; see MovePageTo.
 // Invariant: pages + index <= memory_limit; an item is freed when its last reference (the linked
 // state's or an ItemRef's) is dropped.
 #include "core/cache/store.h"
@@ -15,9 +18,11 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/base/hash.h"
 #include "core/cache/item.h"
+#include "core/memory/rebalance.h"
 #include "core/memory/slab_allocator.h"
 
 namespace kmd::cache {
@@ -30,6 +35,11 @@ constexpr size_t kMaxKey = 250;
 constexpr size_t kMemcachedItemOverhead = 48 + 8 + 1 + 2;
 constexpr int kEvictAttempts = 16;
 constexpr int kTailSearch = 5;
+// A class that has to evict its own items checks for a pressure page move on every this many
+// failed allocations (a move brings a whole page, so checks need not be frequent).
+constexpr uint32_t kPressureCheckEvery = 32;
+constexpr int kVictimTries = 4;   // pages tried per move when earlier ones are pinned
+constexpr int kFinishSpins = 64;  // yields waiting for chunks being filled on a drained page
 
 struct CopiedItem {
   std::string key;
@@ -91,6 +101,8 @@ struct ShardCounters {
   uint64_t get_misses = 0, get_expired = 0, get_flushed = 0, cmd_get = 0, cmd_touch = 0,
            cmd_set = 0;
   uint64_t touch_misses = 0, delete_misses = 0, incr_misses = 0, decr_misses = 0, cas_misses = 0;
+  uint64_t slab_reassign_evictions = 0;   // live items evicted to empty a page for a move
+  uint64_t slab_reassign_busy_items = 0;  // moves that skipped a page for a pinned or busy item
 };
 
 struct Lru {
@@ -125,6 +137,8 @@ struct Store::Impl {
   uint32_t largest_chunk;
   std::atomic<uint64_t> cmd_flush{0};
   std::atomic<uint32_t> evict_cursor{0};
+  std::atomic<uint64_t> slabs_moved_base{0};  // allocator's move count at the last ResetStats
+  std::unique_ptr<std::atomic<uint32_t>[]> pressure_ticks;
 
   explicit Impl(const StoreConfig& cfg) : config(cfg), clock(cfg.clock) {
     if (clock == nullptr) clock = &base::SystemClock::Instance();
@@ -143,6 +157,7 @@ struct Store::Impl {
     slabs = std::make_unique<memory::SlabAllocator>(budget, page_size);
     num_classes = slabs->classes().count();
     largest_chunk = slabs->classes().chunk_size(slabs->classes().largest());
+    pressure_ticks = std::make_unique<std::atomic<uint32_t>[]>(num_classes);
     for (uint32_t i = 0; i < nshards; ++i) {
       Shard& s = shards[i];
       s.buckets = std::make_unique<Ref[]>(per_shard);
@@ -256,10 +271,27 @@ struct Store::Impl {
     for (int attempt = 0; attempt < kEvictAttempts; ++attempt) {
       const Ref r = slabs->Alloc(cls);
       if (r != kNullRef) return r;
+      // About to evict this class's own items: now and then ask whether another class holds much
+      // older data and should give a page instead.
+      if (pressure_ticks[cls].fetch_add(1, std::memory_order_relaxed) % kPressureCheckEvery == 0 &&
+          MovePageTo(cls, home, now, /*starved=*/false)) {
+        continue;
+      }
       if (!EvictOne(cls, home, now)) break;
     }
-    // The page budget is spent and the class has nothing to give: a larger class's chunk holds
-    // the item as well (a page rebalancer would do better; see README).
+    // Nothing of this class to evict: take a page from another class (memcached would instead
+    // give an empty class its first page over the limit; the limit here is hard).
+    // A failed move (pages busy with chunks being filled or pinned) is retried after a yield:
+    // writers on other threads finish filling within microseconds.
+    for (int tries = 0; tries < 4; ++tries) {
+      if (MovePageTo(cls, home, now, /*starved=*/true)) {
+        const Ref r = slabs->Alloc(cls);
+        if (r != kNullRef) return r;
+      }
+      std::this_thread::yield();
+    }
+    // No page could be moved (every candidate pinned or busy): a larger class's chunk holds the
+    // item as well.
     for (int c = cls + 1; c < num_classes; ++c) {
       if (slabs->Counters(c).pages == 0) continue;
       Ref r = slabs->Alloc(c);
@@ -267,6 +299,124 @@ struct Store::Impl {
       if (r != kNullRef) return r;
     }
     return kNullRef;
+  }
+
+  // ---- page moves ----
+
+  // Pages, items and oldest tail age per class. Shards busy right now are skipped (the figures
+  // are a hint for ChooseDonorClass, not an account).
+  std::vector<memory::ClassSnapshot> Snapshot(int64_t now) {
+    std::vector<memory::ClassSnapshot> snap(num_classes);
+    std::vector<int> used;
+    for (int cls = 0; cls < num_classes; ++cls) {
+      snap[cls].pages = static_cast<uint32_t>(slabs->Counters(cls).pages);
+      if (snap[cls].pages != 0) used.push_back(cls);
+    }
+    const uint16_t now16 = Now16(now);
+    for (uint32_t i = 0; i <= shard_mask; ++i) {
+      Shard& s = shards[i];
+      std::unique_lock lock(s.mu, std::try_to_lock);
+      if (!lock.owns_lock()) continue;
+      for (int cls : used) {
+        if (const ClassCounters* cc = s.cc[cls].get()) snap[cls].items += cc->items;
+        // The age of what EvictOne would evict: a pinned tail item is passed over there, so it
+        // must not make the class look old here.
+        Ref r = s.lru[cls].tail;
+        for (int tries = 0; tries < kTailSearch && r != kNullRef; ++tries) {
+          const Item* it = ItemAt(r);
+          if (const_cast<Item*>(it)->Refs().load(std::memory_order_relaxed) == 1) {
+            const int64_t age = static_cast<uint16_t>(now16 - it->h.atime);
+            snap[cls].tail_age = std::max(snap[cls].tail_age, age);
+            break;
+          }
+          r = it->h.lru_prev;
+        }
+      }
+    }
+    return snap;
+  }
+
+  enum class PageWalk { kEmptied, kBusy, kPinnedMidway };
+
+  // Evicts every linked item on the draining `page` of class `cls`, one shard lock at a time.
+  // kBusy (nothing evicted) if a chunk is pinned by a reader or handed out but not linked (being
+  // filled, or replaced while a reader still holds it); kPinnedMidway if a pin appeared later.
+  PageWalk EvictPage(uint32_t page, int cls, int64_t now) {
+    const uint32_t per_page = slabs->classes().chunks_per_page(cls);
+    // The page is draining, so no chunk of it can be handed out again: a chunk seen free stays
+    // free, and a linked item's key bytes stay in place even after it is freed.
+    uint32_t linked = 0;
+    for (uint32_t c = 0; c < per_page; ++c) {
+      Item* it = ItemAt((page << 16) | c);
+      if (!(it->Bits().load(std::memory_order_acquire) & kLinked)) continue;
+      if (it->Refs().load(std::memory_order_acquire) > 1) return PageWalk::kBusy;
+      ++linked;
+    }
+    if (slabs->PageUsed(page) > linked) return PageWalk::kBusy;
+    for (uint32_t c = 0; c < per_page; ++c) {
+      Item* it = ItemAt((page << 16) | c);
+      if (!(it->Bits().load(std::memory_order_acquire) & kLinked)) continue;
+      uint64_t hash = base::HashKey(it->key());
+      for (;;) {
+        Shard& s = ShardFor(hash);
+        // Blocking is safe: the mover holds no shard lock (AllocChunk runs with none held).
+        std::lock_guard lock(s.mu);
+        if (!it->Has(kLinked)) break;  // deleted or replaced meanwhile
+        const uint64_t h = base::HashKey(it->key());
+        if ((h & shard_mask) != (hash & shard_mask)) {
+          hash = h;  // the unlocked read raced a writer: go to the right shard
+          continue;
+        }
+        if (it->Refs().load(std::memory_order_acquire) != 1) return PageWalk::kPinnedMidway;
+        ClassCounters& cc = CC(s, cls);
+        if (Expired(it, now)) {
+          ++s.c.reclaimed;
+          ++cc.reclaimed;
+          if (!it->Has(kFetched)) {
+            ++s.c.expired_unfetched;
+            ++cc.expired_unfetched;
+          }
+        } else {
+          ++s.c.slab_reassign_evictions;
+        }
+        Unlink(s, it, h);
+        break;
+      }
+    }
+    return PageWalk::kEmptied;
+  }
+
+  // Moves one page from a donor class (ChooseDonorClass) to `cls`. Bounded: at most one page of
+  // items is evicted per call; up to kVictimTries pages are looked at when earlier ones are busy.
+  // Must be called with no shard lock held.
+  bool MovePageTo(int cls, uint32_t home, int64_t now, bool starved) {
+    const std::vector<memory::ClassSnapshot> snap = Snapshot(now);
+    const int donor = memory::ChooseDonorClass(snap, cls, starved, slabs->classes().largest());
+    if (donor < 0) return false;
+    std::vector<uint32_t> skip;
+    for (int tries = 0; tries < kVictimTries; ++tries) {
+      const int64_t page = memory::ChooseVictimPage(slabs->Pages(donor), skip);
+      if (page < 0) return false;
+      const uint32_t p = static_cast<uint32_t>(page);
+      skip.push_back(p);
+      if (!slabs->BeginDrain(p, donor)) continue;
+      const PageWalk walk = EvictPage(p, donor, now);
+      if (walk == PageWalk::kEmptied) {
+        // Chunks handed out just before the drain began are being filled: give them a moment.
+        for (int spin = 0; spin < kFinishSpins; ++spin) {
+          if (slabs->FinishDrain(p, cls)) return true;
+          std::this_thread::yield();
+        }
+      }
+      slabs->AbortDrain(p);
+      {
+        Shard& s = shards[home];
+        std::lock_guard lock(s.mu);
+        ++s.c.slab_reassign_busy_items;
+      }
+      if (walk != PageWalk::kBusy) return false;  // a page's worth of work is spent
+    }
+    return false;
   }
 
   void FreeItem(Item* it) {
@@ -467,7 +617,8 @@ struct Store::Impl {
     it->h.hnext = s.buckets[b];
     s.buckets[b] = ref;
     LruLinkHead(s, it, ref, cls);
-    it->Set(kLinked);
+    // Release: a page mover reads kLinked with acquire and then the key without the shard lock.
+    it->Bits().fetch_or(kLinked, std::memory_order_release);
     const Footprint f = FootprintOf(it);
     ClassCounters& cc = CC(s, cls);
     ++cc.items;
@@ -1166,6 +1317,8 @@ StoreStats Store::Stats() const {
     st.incr_misses += c.incr_misses;
     st.decr_misses += c.decr_misses;
     st.cas_misses += c.cas_misses;
+    st.slab_reassign_evictions += c.slab_reassign_evictions;
+    st.slab_reassign_busy_items += c.slab_reassign_busy_items;
     for (int cls = 0; cls < m.num_classes; ++cls) {
       ClassStats& cs = classes[cls];
       if (s.lru[cls].tail != kNullRef) {
@@ -1226,7 +1379,30 @@ StoreStats Store::Stats() const {
   st.page_size = m.slabs->page_size();
   st.malloced_bytes = st.total_pages * st.page_size;
   st.item_header_size = kItemHeaderSize;
+  st.slabs_moved = m.slabs->pages_moved() - m.slabs_moved_base.load(std::memory_order_relaxed);
   return st;
+}
+
+void Store::ResetStats() {
+  Impl& m = *impl_;
+  m.cmd_flush.store(0, std::memory_order_relaxed);
+  m.slabs_moved_base.store(m.slabs->pages_moved(), std::memory_order_relaxed);
+  for (uint32_t i = 0; i <= m.shard_mask; ++i) {
+    Shard& s = m.shards[i];
+    std::lock_guard lock(s.mu);
+    s.c = ShardCounters{};
+    for (int cls = 0; cls < m.num_classes; ++cls) {
+      ClassCounters* cc = s.cc[cls].get();
+      if (cc == nullptr) continue;
+      // Items and bytes describe what is stored now, not what happened: they survive the reset.
+      ClassCounters kept;
+      kept.items = cc->items;
+      kept.bytes = cc->bytes;
+      kept.payload = cc->payload;
+      kept.header = cc->header;
+      *cc = kept;
+    }
+  }
 }
 
 void Store::VisitCounters(base::CounterVisitor& v) const {
@@ -1272,6 +1448,11 @@ void Store::VisitCounters(base::CounterVisitor& v) const {
   gauge("item_header_bytes", st.header_bytes, "Item metadata bytes of live items");
   gauge("item_slack_bytes", st.slack_bytes, "Chunk bytes beyond header, key and value");
   gauge("item_header_size", st.item_header_size, "Fixed item header size");
+  counter("slabs_moved", st.slabs_moved, "Slab pages moved between classes");
+  counter("slab_reassign_evictions", st.slab_reassign_evictions,
+          "Live items evicted to empty a page for a move");
+  counter("slab_reassign_busy_items", st.slab_reassign_busy_items,
+          "Page moves that skipped a page holding a pinned or busy item");
 }
 
 }  // namespace kmd::cache

@@ -44,7 +44,7 @@ struct StoreConfig {
 struct ItemInfo {
   uint32_t flags = 0;
   uint64_t cas = 0;
-  int64_t exptime = 0;         // absolute Unix seconds, 0 = never
+  int64_t exptime = 0;  // absolute Unix seconds, 0 = never
   uint32_t value_size = 0;
   uint32_t last_access_ago = 0;  // seconds since last access, before this access
   bool fetched_before = false;   // had been read before this access (meta h)
@@ -99,8 +99,8 @@ struct GetArgs {
 struct GetResult {
   OpStatus status = OpStatus::kNotFound;
   ItemInfo info;
-  ItemRef ref;          // set on hit when want_ref
-  bool created = false; // meta N created the item on this miss (status kOk with empty value)
+  ItemRef ref;           // set on hit when want_ref
+  bool created = false;  // meta N created the item on this miss (status kOk with empty value)
 };
 
 struct StoreArgs {
@@ -111,7 +111,7 @@ struct StoreArgs {
   int64_t exptime = 0;
   uint64_t compare_cas = 0;  // non-zero: store only if the live item's CAS equals it
   uint64_t new_cas = 0;      // non-zero: use as the item's CAS (meta E) instead of a fresh one
-  bool invalidate = false;   // meta I with C: a CAS older than the item's marks it stale, not EXISTS
+  bool invalidate = false;  // meta I with C: a CAS older than the item's marks it stale, not EXISTS
   std::optional<int64_t> vivify_exptime;  // meta N for append/prepend: create on miss
 };
 
@@ -123,21 +123,21 @@ struct StoreResult {
 struct DeleteArgs {
   std::string_view key;
   uint64_t compare_cas = 0;
-  bool invalidate = false;               // meta I: mark stale (and set new TTL) instead of removing
-  std::optional<int64_t> new_exptime;    // meta T with I
-  uint64_t new_cas = 0;                  // meta E
+  bool invalidate = false;             // meta I: mark stale (and set new TTL) instead of removing
+  std::optional<int64_t> new_exptime;  // meta T with I
+  uint64_t new_cas = 0;                // meta E
 };
 
 struct ArithArgs {
   std::string_view key;
   bool incr = true;
   uint64_t delta = 0;
-  bool create = false;        // create with `initial` on miss (binary, meta N)
+  bool create = false;  // create with `initial` on miss (binary, meta N)
   uint64_t initial = 0;
   int64_t create_exptime = 0;
   uint64_t compare_cas = 0;
-  uint64_t new_cas = 0;                 // meta E
-  std::optional<int64_t> touch_exptime; // meta T
+  uint64_t new_cas = 0;                  // meta E
+  std::optional<int64_t> touch_exptime;  // meta T
 };
 
 struct ArithResult {
@@ -157,22 +157,22 @@ struct ClassStats {
   uint64_t used_chunks = 0;
   uint64_t free_chunks = 0;
   uint64_t items = 0;
-  uint64_t payload_bytes = 0;   // key + value bytes of live items
-  uint64_t header_bytes = 0;    // item metadata bytes of live items
-  uint64_t slack_bytes = 0;     // chunk bytes beyond header + key + value
+  uint64_t payload_bytes = 0;  // key + value bytes of live items
+  uint64_t header_bytes = 0;   // item metadata bytes of live items
+  uint64_t slack_bytes = 0;    // chunk bytes beyond header + key + value
   uint64_t evicted = 0;
   uint64_t evicted_nonzero = 0;
   uint64_t expired_unfetched = 0;
   uint64_t evicted_unfetched = 0;
   uint64_t outofmemory = 0;
-  int64_t oldest_age = 0;       // seconds since last access of the LRU tail
-  uint64_t get_hits = 0, cmd_set = 0, delete_hits = 0, incr_hits = 0, decr_hits = 0,
-           cas_hits = 0, cas_badval = 0, touch_hits = 0;
+  int64_t oldest_age = 0;  // seconds since last access of the LRU tail
+  uint64_t get_hits = 0, cmd_set = 0, delete_hits = 0, incr_hits = 0, decr_hits = 0, cas_hits = 0,
+           cas_badval = 0, touch_hits = 0;
 };
 
 struct StoreStats {
   uint64_t curr_items = 0, total_items = 0;
-  uint64_t bytes = 0;            // memcached "bytes": chunk bytes of live items
+  uint64_t bytes = 0;  // memcached "bytes": chunk bytes of live items
   uint64_t limit_maxbytes = 0;
   uint64_t evictions = 0, reclaimed = 0, expired_unfetched = 0, evicted_unfetched = 0;
   uint64_t get_hits = 0, get_misses = 0, get_expired = 0, get_flushed = 0;
@@ -180,10 +180,13 @@ struct StoreStats {
   uint64_t touch_hits = 0, touch_misses = 0, delete_hits = 0, delete_misses = 0;
   uint64_t incr_hits = 0, incr_misses = 0, decr_hits = 0, decr_misses = 0;
   uint64_t cas_hits = 0, cas_misses = 0, cas_badval = 0;
-  uint64_t index_bytes = 0;      // hash index memory (inside the limit)
+  uint64_t index_bytes = 0;  // hash index memory (inside the limit)
   uint64_t total_pages = 0, page_size = 0, malloced_bytes = 0;
   uint64_t payload_bytes = 0, header_bytes = 0, slack_bytes = 0;
   uint32_t item_header_size = 0;
+  // Page moves (memcached names): pages moved between classes, live items evicted to empty them,
+  // and moves that skipped a page because an item on it was pinned by a reader or being written.
+  uint64_t slabs_moved = 0, slab_reassign_evictions = 0, slab_reassign_busy_items = 0;
   std::vector<ClassStats> classes;  // classes with at least one page
 };
 
@@ -203,6 +206,9 @@ class Store {
   void Flush(int64_t delay_seconds);
 
   StoreStats Stats() const;
+  // memcached `stats reset`: zeroes the counters (cmd_*, hits/misses, evictions, reclaimed,
+  // total_items, page-move counts, per-class counters); gauges (items, bytes, pages) are kept.
+  void ResetStats();
   void VisitCounters(base::CounterVisitor& visitor) const;
   const StoreConfig& config() const;
 

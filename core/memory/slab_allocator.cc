@@ -58,8 +58,17 @@ SlabAllocator::SlabAllocator(size_t page_budget_bytes, size_t page_size)
   // Item access is random over the whole region: huge pages cut TLB misses (advice only; pages
   // are still committed as classes carve them, 2 MiB at a time at most).
   madvise(base_, reserved_, MADV_HUGEPAGE);
-  page_class_ = std::make_unique<uint8_t[]>(std::max<uint32_t>(page_budget_, 1));
-  page_chunk_ = std::make_unique<uint32_t[]>(std::max<uint32_t>(page_budget_, 1));
+  const uint32_t n = std::max<uint32_t>(page_budget_, 1);
+  page_class_ = std::make_unique<uint8_t[]>(n);
+  // 0xFF (no class: kMaxClasses < 256) until a class claims the page, so that Pages() and
+  // BeginDrain() never mistake a page being claimed for one of class 0.
+  std::fill_n(page_class_.get(), n, uint8_t{0xFF});
+  page_chunk_ = std::make_unique<uint32_t[]>(n);
+  page_free_ = std::make_unique<Ref[]>(n);
+  std::fill_n(page_free_.get(), n, kNullRef);
+  page_next_ = std::make_unique<uint32_t[]>(n);
+  page_used_ = std::make_unique<uint32_t[]>(n);
+  page_flags_ = std::make_unique<uint8_t[]>(n);
   state_ = std::make_unique<ClassState[]>(classes_.count());
 }
 
@@ -79,17 +88,22 @@ bool SlabAllocator::ClaimPage(uint32_t* page) {
 Ref SlabAllocator::Alloc(int cls) {
   ClassState& s = state_[cls];
   std::lock_guard lock(s.mu);
-  Ref ref = s.free_head;
-  if (ref != kNullRef) {
+  if (s.partial_head != kNoPage) {
+    const uint32_t p = s.partial_head;
+    const Ref ref = page_free_[p];
     Ref next;
     std::memcpy(&next, Resolve(ref), sizeof(next));
-    s.free_head = next;
-    --s.free_count;
+    page_free_[p] = next;
+    if (next == kNullRef) {
+      s.partial_head = page_next_[p];
+      page_flags_[p] &= static_cast<uint8_t>(~kListed);
+    }
+    ++page_used_[p];
     ++s.used;
     return ref;
   }
   const uint32_t per_page = classes_.chunks_per_page(cls);
-  if (s.bump_page == 0xFFFFFFFFu || s.bump_next >= per_page) {
+  if (s.bump_page == kNoPage || s.bump_next >= per_page) {
     uint32_t page;
     if (!ClaimPage(&page)) return kNullRef;
     // Written before any Ref into the page leaves this mutex, so readers see it.
@@ -100,23 +114,34 @@ Ref SlabAllocator::Alloc(int cls) {
     ++s.pages;
   }
   ++s.used;
+  ++page_used_[s.bump_page];
   return (s.bump_page << 16) | s.bump_next++;
+}
+
+void SlabAllocator::PushFree(ClassState& s, Ref ref) {
+  const uint32_t p = ref >> 16;
+  std::memcpy(Resolve(ref), &page_free_[p], sizeof(Ref));
+  page_free_[p] = ref;
+  if ((page_flags_[p] & (kListed | kDraining)) == 0) {
+    page_next_[p] = s.partial_head;
+    s.partial_head = p;
+    page_flags_[p] |= kListed;
+  }
 }
 
 void SlabAllocator::Free(Ref ref) {
   ClassState& s = state_[ClassOf(ref)];
   std::lock_guard lock(s.mu);
-  std::memcpy(Resolve(ref), &s.free_head, sizeof(Ref));
-  s.free_head = ref;
-  ++s.free_count;
+  PushFree(s, ref);
+  --page_used_[ref >> 16];
   --s.used;
 }
 
 bool SlabAllocator::HasFree(int cls) const {
   const ClassState& s = state_[cls];
   std::lock_guard lock(s.mu);
-  return s.free_head != kNullRef ||
-         (s.bump_page != 0xFFFFFFFFu && s.bump_next < classes_.chunks_per_page(cls));
+  return s.partial_head != kNoPage ||
+         (s.bump_page != kNoPage && s.bump_next < classes_.chunks_per_page(cls));
 }
 
 SlabClassCounters SlabAllocator::Counters(int cls) const {
@@ -127,6 +152,90 @@ SlabClassCounters SlabAllocator::Counters(int cls) const {
   c.used_chunks = s.used;
   c.free_chunks = s.pages * classes_.chunks_per_page(cls) - s.used;
   return c;
+}
+
+std::vector<PageSnapshot> SlabAllocator::Pages(int cls) const {
+  const ClassState& s = state_[cls];
+  std::vector<PageSnapshot> out;
+  std::lock_guard lock(s.mu);
+  out.reserve(s.pages);
+  const uint32_t n = pages_used();
+  for (uint32_t p = 0; p < n; ++p) {
+    if (page_class_[p] != cls) continue;
+    out.push_back({p, page_used_[p], p == s.bump_page, (page_flags_[p] & kDraining) != 0});
+  }
+  return out;
+}
+
+bool SlabAllocator::BeginDrain(uint32_t page, int cls) {
+  ClassState& s = state_[cls];
+  std::lock_guard lock(s.mu);
+  if (page >= pages_used() || page_class_[page] != cls || (page_flags_[page] & kDraining)) {
+    return false;
+  }
+  page_flags_[page] |= kDraining;
+  if (page_flags_[page] & kListed) {
+    // Unlink from the partial list: a walk over this class's pages, not its chunks.
+    uint32_t* link = &s.partial_head;
+    while (*link != page) link = &page_next_[*link];
+    *link = page_next_[page];
+    page_flags_[page] &= static_cast<uint8_t>(~kListed);
+  }
+  if (page == s.bump_page) {
+    // The never-handed-out rest goes on the page's own free list so that an abort loses nothing.
+    const uint32_t per_page = classes_.chunks_per_page(cls);
+    for (uint32_t c = s.bump_next; c < per_page; ++c) PushFree(s, (page << 16) | c);
+    s.bump_page = kNoPage;
+    s.bump_next = 0;
+  }
+  return true;
+}
+
+uint32_t SlabAllocator::PageUsed(uint32_t page) const {
+  const ClassState& s = state_[page_class_[page]];
+  std::lock_guard lock(s.mu);
+  return page_used_[page];
+}
+
+void SlabAllocator::AbortDrain(uint32_t page) {
+  ClassState& s = state_[page_class_[page]];
+  std::lock_guard lock(s.mu);
+  page_flags_[page] &= static_cast<uint8_t>(~kDraining);
+  if (page_free_[page] != kNullRef && !(page_flags_[page] & kListed)) {
+    page_next_[page] = s.partial_head;
+    s.partial_head = page;
+    page_flags_[page] |= kListed;
+  }
+}
+
+bool SlabAllocator::FinishDrain(uint32_t page, int to) {
+  {
+    ClassState& from = state_[page_class_[page]];
+    std::lock_guard lock(from.mu);
+    if (!(page_flags_[page] & kDraining) || page_used_[page] != 0) return false;
+    // Stays kDraining while between classes, so no one can begin another drain of it.
+    --from.pages;
+    page_free_[page] = kNullRef;
+  }
+  // Zeroed outside any lock: the new class's chunks start at other offsets, and stale item bytes
+  // there must not read as a live item (see the header's invariant).
+  std::memset(base_ + (static_cast<size_t>(page) << page_shift_), 0, page_size_);
+  ClassState& s = state_[to];
+  std::lock_guard lock(s.mu);
+  page_class_[page] = static_cast<uint8_t>(to);
+  page_chunk_[page] = classes_.chunk_size(to);
+  page_flags_[page] = 0;
+  ++s.pages;
+  const uint32_t per_page = classes_.chunks_per_page(to);
+  if (s.bump_page == kNoPage || s.bump_next >= per_page) {
+    s.bump_page = page;
+    s.bump_next = 0;
+  } else {
+    // Another move for this class won the race: the page joins as free chunks (bounded: 1 page).
+    for (uint32_t c = per_page; c-- > 0;) PushFree(s, (page << 16) | c);
+  }
+  pages_moved_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace kmd::memory

@@ -1,9 +1,14 @@
 // Slab allocator: one reserved virtual region cut into pages (a hard page budget), pages assigned
-// to size classes on first need, chunks handed out from per-class free lists.
+// to size classes on first need and moved between classes on request (drain, then reassign).
 // A chunk is named by a 32-bit Ref = (page_index << 16) | chunk_index; kNullRef is "none".
-// Thread-safety: Alloc/Free/Resolve/RefOf may be called from any thread; each class has its own
-// mutex (a leaf lock: nothing else is locked while it is held); the page counter is atomic.
-// Invariant: pages_used() * page_size() <= the budget given at construction, always.
+// Free chunks sit on per-page free lists (so a page can be taken out of circulation in O(1));
+// a class keeps a list of its pages that have free chunks.
+// Thread-safety: every method may be called from any thread; each class has its own mutex (a leaf
+// lock: nothing else is locked while it is held); the page counter is atomic.
+// Invariants: pages_used() * page_size() <= the budget given at construction, always. The
+// allocator writes only bytes [0, 4) of a free chunk, and a page given to a new class is zeroed,
+// so a chunk's bytes beyond 4 are either the caller's or zero (the store relies on this to tell
+// live items from free chunks while it drains a page).
 #pragma once
 
 #include <atomic>
@@ -37,6 +42,14 @@ class SlabClasses {
   size_t page_size_;
   std::vector<uint32_t> sizes_;
   std::vector<uint8_t> lookup_;  // (size + 7) / 8 -> class, for sizes up to 4 KiB
+};
+
+// One assigned page as ChooseVictimPage (rebalance.h) sees it.
+struct PageSnapshot {
+  uint32_t page = 0;
+  uint32_t used = 0;      // chunks handed out and not yet freed
+  bool carving = false;   // the class's bump page: part of it was never handed out
+  bool draining = false;  // being emptied for a move
 };
 
 struct SlabClassCounters {
@@ -85,17 +98,35 @@ class SlabAllocator {
 
   SlabClassCounters Counters(int cls) const;
 
+  // ---- page moves: BeginDrain, the caller frees every chunk of the page, FinishDrain ----
+  // Pages of class `cls` (a snapshot: it may be stale by the time the caller acts on it).
+  std::vector<PageSnapshot> Pages(int cls) const;
+  // Takes `page` of class `cls` out of circulation: Alloc no longer hands out its chunks and Free
+  // keeps them on the page. False if the page is not a fully carved, non-draining page of `cls`.
+  bool BeginDrain(uint32_t page, int cls);
+  // Chunks of `page` still handed out.
+  uint32_t PageUsed(uint32_t page) const;
+  // If no chunk of the draining `page` is handed out, reassigns it (zeroed) to class `to` and
+  // returns true; otherwise leaves it draining and returns false.
+  bool FinishDrain(uint32_t page, int to);
+  // Puts a draining page back into circulation in its class.
+  void AbortDrain(uint32_t page);
+  uint64_t pages_moved() const { return pages_moved_.load(std::memory_order_relaxed); }
+
  private:
+  static constexpr uint32_t kNoPage = 0xFFFFFFFFu;
+  static constexpr uint8_t kListed = 1;    // on its class's partial list
+  static constexpr uint8_t kDraining = 2;  // taken out of circulation for a move
   struct alignas(64) ClassState {
     mutable std::mutex mu;
-    Ref free_head = kNullRef;
-    uint64_t free_count = 0;
-    uint32_t bump_page = 0xFFFFFFFFu;  // page being carved, chunks [bump_next, per_page) unused
+    uint32_t partial_head = kNoPage;  // pages with free chunks (lazily cleaned of drained ones)
+    uint32_t bump_page = kNoPage;     // page being carved, chunks [bump_next, per_page) unused
     uint32_t bump_next = 0;
     uint64_t pages = 0;
     uint64_t used = 0;
   };
   bool ClaimPage(uint32_t* page);
+  void PushFree(ClassState& s, Ref ref);
 
   SlabClasses classes_;
   size_t page_size_;
@@ -107,6 +138,13 @@ class SlabAllocator {
   std::unique_ptr<uint8_t[]> page_class_;
   std::unique_ptr<uint32_t[]> page_chunk_;
   std::unique_ptr<ClassState[]> state_;
+  // Per page, guarded by the owning class's mutex: free list head (a Ref), next page on the
+  // partial list, chunks handed out, kListed/kDraining.
+  std::unique_ptr<Ref[]> page_free_;
+  std::unique_ptr<uint32_t[]> page_next_;
+  std::unique_ptr<uint32_t[]> page_used_;
+  std::unique_ptr<uint8_t[]> page_flags_;
+  std::atomic<uint64_t> pages_moved_{0};
 };
 
 }  // namespace kmd::memory
