@@ -30,7 +30,11 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+#ifdef KMD_SANITIZED
+constexpr uint64_t kRssBound = 1024ull << 20;  // ASan quarantine (256 MiB) and shadow memory
+#else
 constexpr uint64_t kRssBound = 300ull << 20;  // with -m 64
+#endif
 const std::vector<std::string> kDaemonArgs = {"-m", "64", "-c", "4096"};
 
 std::string RandomBytes(std::mt19937_64& rng, size_t n) {
