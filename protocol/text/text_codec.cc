@@ -67,6 +67,17 @@ ParseResult BadUnlessNoreply(size_t consumed, std::string_view error, bool norep
   return Bad(consumed, noreply ? std::string_view() : error);
 }
 
+// memcached (proto_text.c) hangs up without a reply on an unknown command whose last token starts
+// with "HTTP/": a web client that reached the cache port should not get an answer it may parse.
+ParseResult UnknownCommand(size_t consumed, std::string_view last_token) {
+  ParseResult r = Bad(consumed, kError);
+  if (Starts(last_token, "HTTP/")) {
+    r.error = {};
+    r.close = true;
+  }
+  return r;
+}
+
 ParseResult Complete(size_t consumed) {
   ParseResult r;
   r.outcome = ParseOutcome::kComplete;
@@ -608,7 +619,8 @@ ParseResult Parse(std::string_view in, const Limits& limits, Request* req) {
   size_t n = Tokenize(line, &req->tokens, &rest);
   req->ntokens = n;
   auto& t = req->tokens;
-  if (n == 0 || t[0].size() < 2) return Bad(consumed, kError);
+  if (n == 0) return Bad(consumed, kError);
+  if (t[0].size() < 2) return UnknownCommand(consumed, t[n - 1]);
   std::string_view cmd = t[0];
   // memcached's token count includes a terminal token.
   size_t ntokens = n + 1;
@@ -632,7 +644,7 @@ ParseResult Parse(std::string_view in, const Limits& limits, Request* req) {
       req->command = Command::kGats;
       touch = true;
     } else {
-      return Bad(consumed, kError);
+      return UnknownCommand(consumed, t[n - 1]);
     }
     return ParseGet(line, consumed, limits, n, touch, req);
   }
@@ -734,7 +746,7 @@ ParseResult Parse(std::string_view in, const Limits& limits, Request* req) {
     req->number = mb;
     return Complete(consumed);
   }
-  return Bad(consumed, kError);
+  return UnknownCommand(consumed, t[n - 1]);
 }
 
 }  // namespace kmd::protocol::text

@@ -265,7 +265,8 @@ TEST_CASE("line framing: bare \\n, empty lines, unknown commands, NUL, case") {
   CHECK(ErrorOf("bogus\r\n") == "ERROR");
   CHECK(ErrorOf("slabs reassign 1 2\r\n") == "ERROR");
   // The line is a C string to memcached: it ends at NUL.
-  r = P(std::string("get a\0b\r\n", 9), &req);
+  const std::string with_nul("get a\0b\r\n", 9);  // outlives req, whose keys point into it
+  r = P(with_nul, &req);
   REQUIRE(r.outcome == ParseOutcome::kComplete);
   CHECK(r.consumed == 9);
   CHECK(Keys(req) == std::vector<std::string>{"a"});
@@ -356,4 +357,31 @@ TEST_CASE("number helpers match memcached's safe_strto*") {
   CHECK((ParseUint64("18446744073709551615", &ull) && ull == UINT64_MAX));
   CHECK_FALSE(ParseUint64("18446744073709551616", &ull));
   CHECK_FALSE(ParseUint64("-9223372036854775807", &ull));
+}
+
+// memcached t/malicious-commands.t: an unknown command whose last token starts with "HTTP/" is
+// hung up on without a reply; other unknown lines still get ERROR (checked against 1.6.18).
+TEST_CASE("malicious-commands.t: HTTP request lines close the connection silently") {
+  for (std::string_view line :
+       {"GET / HTTP/1.0\r\n", "PUT /asdf/asd/fasdfasdf/sadf HTTP/1.1\r\n", "DELETE HTTP/1.1\r\n",
+        "foo HTTP/1.1\r\n", "HTTP/1.1\r\n", "gx / HTTP/1.0\r\n"}) {
+    CAPTURE(line);
+    Request req;
+    ParseResult r = P(line, &req);
+    CHECK(r.outcome == ParseOutcome::kBad);
+    CHECK(r.close);
+    CHECK(r.error.empty());
+  }
+  for (std::string_view line : {"foo HTTP/1.1 bar\r\n", "xx http/1.1\r\n", "boguscommand x\r\n"}) {
+    CAPTURE(line);
+    Request req;
+    ParseResult r = P(line, &req);
+    CHECK(r.outcome == ParseOutcome::kBad);
+    CHECK_FALSE(r.close);
+    CHECK(r.error == "ERROR");
+  }
+  // A known command keeps its meaning even with an HTTP-looking key.
+  Request req;
+  CHECK(P("get foo HTTP/1.1\r\n", &req).outcome == ParseOutcome::kComplete);
+  CHECK(Keys(req) == std::vector<std::string>{"foo", "HTTP/1.1"});
 }

@@ -257,3 +257,19 @@ TEST_CASE("output past the soft limit stops early and resumes") {
   std::string one = "VALUE big 0 500000\r\n" + value + "\r\nEND\r\n";
   CHECK(out.size() == one.size() * 20);
 }
+
+// memcached t/malicious-commands.t through the session: nothing is written, the connection closes.
+TEST_CASE("malicious-commands.t: an HTTP request line is hung up on") {
+  Harness h;
+  CHECK(h.Run("GET / HTTP/1.0\r\n").empty());
+  CHECK(h.last.close);
+}
+
+// memcached t/stats.t: the general group carries the listen-disabled and LRU-tail figures, zero.
+TEST_CASE("stats.t: listen_disabled_num, time_in_listen_disabled_us, lrutail_reflocked") {
+  Harness h;
+  std::string general = h.Run("stats\r\n");
+  CHECK(general.find("STAT listen_disabled_num 0\r\n") != std::string::npos);
+  CHECK(general.find("STAT time_in_listen_disabled_us 0\r\n") != std::string::npos);
+  CHECK(general.find("STAT lrutail_reflocked 0\r\n") != std::string::npos);
+}
