@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+    if (result.requests == 0) {
+      std::fprintf(stderr, "kmd-load: no request completed inside the measurement window\n");
+      return 1;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kmd-load: %s:%u: %s\n", o.host.c_str(), o.port, e.what());
     return 1;

@@ -77,13 +77,19 @@ std::string SummaryLine(const Report& r) {
   std::string s =
       "ops/s=" + Fmt("%.0f", r.ops_per_sec()) + " hits=" + std::to_string(r.result->hits) +
       " misses=" + std::to_string(r.result->misses) +
-      " errors=" + std::to_string(r.result->errors) + " p50=" + Us(h.ValueAtQuantile(0.5)) + "us" +
-      " p90=" + Us(h.ValueAtQuantile(0.9)) + "us" + " p99=" + Us(h.ValueAtQuantile(0.99)) + "us" +
-      " p99.9=" + Us(h.ValueAtQuantile(0.999)) + "us" + " max=" + Us(h.max()) + "us";
+      " errors=" + std::to_string(r.result->errors + r.result->timeouts) +
+      " p50=" + Us(h.ValueAtQuantile(0.5)) + "us" + " p90=" + Us(h.ValueAtQuantile(0.9)) + "us" +
+      " p99=" + Us(h.ValueAtQuantile(0.99)) + "us" + " p99.9=" + Us(h.ValueAtQuantile(0.999)) +
+      "us" + " max=" + Us(h.max()) + "us";
   s += " server_cpu=" + (r.server_cpu_s ? Fmt("%.2f", *r.server_cpu_s) + "s" : std::string("n/a"));
   auto per_cpu = r.ops_per_server_cpu_s();
   s += " ops_per_server_cpu_s=" + (per_cpu ? Fmt("%.0f", *per_cpu) : std::string("n/a"));
   s += " client_cpu=" + Fmt("%.2f", r.client_cpu_s) + "s";
+  if (r.options->rate > 0) {
+    const Histogram& lag = r.result->send_lag_ns;
+    s += " send_lag_p50=" + Us(lag.ValueAtQuantile(0.5)) +
+         "us send_lag_p99=" + Us(lag.ValueAtQuantile(0.99)) + "us";
+  }
   return s;
 }
 
@@ -102,7 +108,8 @@ std::string ToJson(const Report& r) {
   j << "  \"gets\": " << res.gets << ",\n";
   j << "  \"hits\": " << res.hits << ",\n";
   j << "  \"misses\": " << res.misses << ",\n";
-  j << "  \"errors\": " << res.errors << ",\n";
+  j << "  \"errors\": " << res.errors + res.timeouts << ",\n";
+  j << "  \"timeouts\": " << res.timeouts << ",\n";
   j << "  \"window_seconds\": " << num(res.window_seconds()) << ",\n";
   j << "  \"latency_us\": {\"p50\": " << us(h.ValueAtQuantile(0.5))
     << ", \"p90\": " << us(h.ValueAtQuantile(0.9)) << ", \"p99\": " << us(h.ValueAtQuantile(0.99))
@@ -119,6 +126,10 @@ std::string ToJson(const Report& r) {
   for (double q : {0.995, 0.999, 0.9995, 0.9999, 0.99999, 1.0}) point(q);
   j << "],\n";
   j << "  \"latency_cdf_columns\": [\"quantile\", \"latency_us\"],\n";
+  const Histogram& lag = res.send_lag_ns;
+  j << "  \"send_lag_us\": {\"p50\": " << us(lag.ValueAtQuantile(0.5))
+    << ", \"p99\": " << us(lag.ValueAtQuantile(0.99)) << ", \"max\": " << us(lag.max())
+    << ", \"count\": " << lag.count() << "},\n";
   j << "  \"server_cpu_seconds\": " << (r.server_cpu_s ? num(*r.server_cpu_s) : "null") << ",\n";
   auto per_cpu = r.ops_per_server_cpu_s();
   j << "  \"ops_per_server_cpu_second\": " << (per_cpu ? num(*per_cpu) : "null") << ",\n";

@@ -3,6 +3,8 @@
 // request/read buffers are sized at construction, so the steady state allocates nothing.
 #include "bench/load/runner.h"
 
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "bench/load/codec.h"
+#include "bench/load/handler_memory.h"
 #include "bench/load/sampler.h"
 
 namespace kmd::bench {
@@ -57,8 +60,11 @@ class Worker;
 class Connection {
  public:
   Connection(Worker& worker, tcp::socket socket, uint64_t seed, uint64_t seq_start, uint64_t quota);
+  enum class Why { kDone, kFailed, kTimeout };
   void Start();
-  void Close(bool count_lost);
+  // kFailed counts the requests in flight (at least one) as errors if the window is still open;
+  // kTimeout counts those still unanswered at the drain deadline as timeouts.
+  void Close(Why why);
 
  private:
   void Pump(int64_t now);
@@ -100,6 +106,7 @@ class Connection {
   size_t read_len_ = 0;
   std::vector<char> key_scratch_;
   std::vector<std::string_view> key_views_;
+  HandlerMemory read_mem_, write_mem_, timer_mem_;
 };
 
 class Worker {
@@ -113,6 +120,9 @@ class Worker {
   void AddIdle(tcp::socket s) { idle_.push_back(std::move(s)); }
 
   void Run() {
+    // Linux lets a sleeping thread's timers fire up to 50 us late by default; in open-loop mode
+    // that lateness would be charged to the server, since latency runs from the intended time.
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     open_ = conns_.size();
     for (auto& c : conns_) c->Start();
     if (plan_.send_end_ns != kNoEnd) {
@@ -120,7 +130,7 @@ class Worker {
           asio::steady_timer::time_point(std::chrono::nanoseconds(plan_.send_end_ns + kDrainNs)));
       drain_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
-        for (auto& c : conns_) c->Close(false);
+        for (auto& c : conns_) c->Close(Connection::Why::kTimeout);
       });
     }
     io_.run();
@@ -149,6 +159,11 @@ class Worker {
 
   void CountErrors(uint64_t n, int64_t now) {
     if (now < plan_.send_end_ns) result_.errors += n;
+  }
+  void CountTimeouts(uint64_t n) { result_.timeouts += n; }
+  void RecordSendLag(int64_t intended, int64_t now) {
+    if (now >= plan_.measure_start_ns && now < plan_.send_end_ns)
+      result_.send_lag_ns.Record(static_cast<uint64_t>(std::max<int64_t>(0, now - intended)));
   }
 
  private:
@@ -232,6 +247,7 @@ void Connection::Pump(int64_t now) {
     bytes += ComposeOne(write_buf_.data() + bytes, p);
     if (plan_.conn_rate > 0) {
       p.start_ns = next_intended_ns_;  // open loop: the schedule, not the moment we got to it
+      worker_.RecordSendLag(next_intended_ns_, now);
       next_intended_ns_ += interval_ns_;
     } else {
       p.start_ns = now;
@@ -242,11 +258,13 @@ void Connection::Pump(int64_t now) {
   if (bytes > 0) {
     writing_ = true;
     asio::async_write(socket_, asio::buffer(write_buf_.data(), bytes),
-                      [this](const boost::system::error_code& ec, size_t) { OnWrite(ec); });
+                      WithMemory(write_mem_, [this](const boost::system::error_code& ec, size_t) {
+                        OnWrite(ec);
+                      }));
     return;
   }
   if (Finished(now)) {
-    Close(false);
+    Close(Why::kDone);
     return;
   }
   if (plan_.conn_rate > 0 && in_flight_ < plan_.window && sent_ < quota_) {
@@ -258,18 +276,18 @@ void Connection::ArmTimer(int64_t at_ns) {
   if (timer_armed_) return;
   timer_armed_ = true;
   timer_.expires_at(asio::steady_timer::time_point(std::chrono::nanoseconds(at_ns)));
-  timer_.async_wait([this](const boost::system::error_code& ec) {
+  timer_.async_wait(WithMemory(timer_mem_, [this](const boost::system::error_code& ec) {
     timer_armed_ = false;
     if (ec || closed_) return;
     Pump(NowNs());
-  });
+  }));
 }
 
 void Connection::OnWrite(const boost::system::error_code& ec) {
   writing_ = false;
   if (closed_) return;
   if (ec) {
-    Close(true);
+    Close(Why::kFailed);
     return;
   }
   Pump(NowNs());
@@ -281,13 +299,14 @@ void Connection::DoRead() {
     read_buf_.resize(read_buf_.size() * 2);
   }
   socket_.async_read_some(asio::buffer(read_buf_.data() + read_len_, read_buf_.size() - read_len_),
-                          [this](const boost::system::error_code& ec, size_t n) { OnRead(ec, n); });
+                          WithMemory(read_mem_, [this](const boost::system::error_code& ec,
+                                                       size_t n) { OnRead(ec, n); }));
 }
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   if (closed_) return;
   if (ec) {
-    Close(true);  // EOF or reset: the server closed on us
+    Close(Why::kFailed);  // EOF or reset: the server closed on us
     return;
   }
   read_len_ += n;
@@ -301,7 +320,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     pos += used;
     if (st == ParseStatus::kNeedMore) break;
     if (st == ParseStatus::kBad) {
-      Close(true);
+      Close(Why::kFailed);
       return;
     }
     worker_.Complete(p, now);
@@ -309,7 +328,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     --in_flight_;
   }
   if (in_flight_ == 0 && pos < read_len_) {  // bytes nobody asked for: out of sync
-    Close(true);
+    Close(Why::kFailed);
     return;
   }
   if (pos > 0) {
@@ -320,10 +339,11 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   if (!closed_) DoRead();
 }
 
-void Connection::Close(bool count_lost) {
+void Connection::Close(Why why) {
   if (closed_) return;
   closed_ = true;
-  if (count_lost) worker_.CountErrors(std::max<size_t>(in_flight_, 1), NowNs());
+  if (why == Why::kFailed) worker_.CountErrors(std::max<size_t>(in_flight_, 1), NowNs());
+  if (why == Why::kTimeout) worker_.CountTimeouts(in_flight_);
   boost::system::error_code ignored;
   timer_.cancel();
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -426,12 +446,14 @@ PhaseResult RunPhase(const Options& o, bool prefill, const PhaseHooks& hooks) {
   for (auto& w : workers) {
     PhaseResult& r = w->result();
     total.latency_ns.Merge(r.latency_ns);
+    total.send_lag_ns.Merge(r.send_lag_ns);
     total.requests += r.requests;
     total.sets += r.sets;
     total.gets += r.gets;
     total.hits += r.hits;
     total.misses += r.misses;
     total.errors += r.errors;
+    total.timeouts += r.timeouts;
     total.measure_end_ns = std::max(total.measure_end_ns, r.measure_end_ns);
   }
   if (timed) total.measure_end_ns = plan.send_end_ns;

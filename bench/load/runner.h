@@ -19,12 +19,18 @@ int64_t NowNs();  // steady clock
 
 struct PhaseResult {
   Histogram latency_ns;
+  // Open loop only: how late each request left against its schedule. A large lag means the
+  // client (not the server) could not keep the rate; latency already includes it.
+  Histogram send_lag_ns;
   uint64_t requests = 0;  // completed inside the measurement window
   uint64_t sets = 0;
   uint64_t gets = 0;
   uint64_t hits = 0;    // per key
   uint64_t misses = 0;  // per key
   uint64_t errors = 0;  // unexpected statuses, unparsable replies, requests lost to a closed socket
+  // Requests still unanswered 2 s after the window closed (a server that went silent); they are
+  // also counted in errors by the report.
+  uint64_t timeouts = 0;
   int64_t start_ns = 0;          // first request may go out
   int64_t measure_start_ns = 0;  // after warmup
   int64_t measure_end_ns = 0;    // end of the window (duration) or last completion (--requests)
