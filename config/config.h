@@ -57,6 +57,13 @@ struct AdminConfig {
   std::string listen = "127.0.0.1:9151";  // HOST:PORT of the /debug/* endpoints
 };
 
+// Text-protocol commands memcached gates behind flags.
+struct CommandsConfig {
+  bool shutdown = false;  // -A: the `shutdown` command stops the daemon (memcached's default: off)
+  bool flush_all =
+      true;  // -F turns it off: `flush_all` answers "CLIENT_ERROR flush_all not allowed"
+};
+
 struct Config {
   ListenConfig listen;
   MemoryConfig memory;
@@ -69,6 +76,7 @@ struct Config {
   std::string pid_file;    // -P
   MetricsConfig metrics;
   AdminConfig admin;
+  CommandsConfig commands;
 
   // Not settings: what the command line asked for.
   bool check_only = false;  // --check-config

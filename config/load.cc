@@ -101,6 +101,8 @@ struct CommandLine {
   std::vector<Assignment> assignments;
   uint32_t verbose = 0;
   bool disable_evictions = false;
+  bool enable_shutdown = false;
+  bool disable_flush_all = false;
   bool check_only = false;
   std::string config_path;
   std::vector<std::string> warnings;
@@ -133,6 +135,12 @@ std::optional<LoadOutcome> Take(const Flag& flag, std::string_view spelled,
       return std::nullopt;
     case FlagAction::kDisableEvictions:
       cli.disable_evictions = true;
+      return std::nullopt;
+    case FlagAction::kEnableShutdown:
+      cli.enable_shutdown = true;
+      return std::nullopt;
+    case FlagAction::kDisableFlushAll:
+      cli.disable_flush_all = true;
       return std::nullopt;
     case FlagAction::kConfigFile:
       if (value->empty()) return Exit(kExitUsage, Error("--config needs a file name"));
@@ -404,6 +412,8 @@ LoadOutcome Load(int argc, const char* const* argv) {
   }
   if (cli.verbose > 0) config.log.verbosity = cli.verbose;
   if (cli.disable_evictions) config.memory.evictions = false;
+  if (cli.enable_shutdown) config.commands.shutdown = true;
+  if (cli.disable_flush_all) config.commands.flush_all = false;
   config.check_only = cli.check_only;
   config.config_path = cli.config_path;
   config.warnings = std::move(cli.warnings);

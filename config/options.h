@@ -181,6 +181,17 @@ inline constexpr std::array<Descriptor, 2> kAdminOptions{{
      .get = [](const Config& c) { return c.admin.listen; }},
 }};
 
+inline constexpr std::array<Descriptor, 2> kCommandsOptions{{
+    {.key = "commands.shutdown", .type = ValueType::kBool, .default_text = "false",
+     .unit = "bool", .help = "allow the text `shutdown` command to stop the daemon (memcached -A)",
+     .set = [](Config& c, const Value& v) { c.commands.shutdown = v.boolean; },
+     .get = [](const Config& c) { return BoolText(c.commands.shutdown); }},
+    {.key = "commands.flush_all", .type = ValueType::kBool, .default_text = "true", .unit = "bool",
+     .help = "serve flush_all; false refuses it (memcached -F)",
+     .set = [](Config& c, const Value& v) { c.commands.flush_all = v.boolean; },
+     .get = [](const Config& c) { return BoolText(c.commands.flush_all); }},
+}};
+
 inline constexpr std::array<Descriptor, 4> kGeneralOptions{{
     {.key = "threads", .type = ValueType::kUint, .default_text = "number of cores",
      .unit = "threads", .min = 1, .max = 1024, .short_flag = 't', .long_flag = "threads",
@@ -206,7 +217,7 @@ inline constexpr std::array<Descriptor, 4> kGeneralOptions{{
 // clang-format on
 #pragma GCC diagnostic pop
 
-inline constexpr std::array<Section, 8> kSections{{
+inline constexpr std::array<Section, 9> kSections{{
     {"", "general", kGeneralOptions},
     {"listen", "where memcached clients connect", kListenOptions},
     {"memory", "the RAM tier", kMemoryOptions},
@@ -215,6 +226,7 @@ inline constexpr std::array<Section, 8> kSections{{
     {"log", "logging", kLogOptions},
     {"metrics", "Prometheus exporter", kMetricsOptions},
     {"admin", "admin HTTP endpoints", kAdminOptions},
+    {"commands", "protocol commands memcached gates behind flags", kCommandsOptions},
 }};
 
 // memcached 1.6.18 flags that map to no descriptor: actions, and flags accepted for compatibility
@@ -226,6 +238,8 @@ enum class FlagAction {
   kLicense,           // -i: print the license and exit 0
   kVerbose,           // -v: verbosity + 1 (capped at 3)
   kDisableEvictions,  // -M: memory.evictions = false
+  kEnableShutdown,    // -A: commands.shutdown = true
+  kDisableFlushAll,   // -F: commands.flush_all = false
   kExtended,          // -o: comma-separated memcached internals, each warned about
   kConfigFile,        // --config FILE (ours)
   kCheckConfig,       // --check-config (ours)
@@ -253,7 +267,8 @@ inline constexpr std::array<FlagDescriptor, 28> kFlags{{
      "return an error when memory is full instead of evicting (memory.evictions: false)"},
     {'o', "extended", true, FlagAction::kExtended, "<opts>",
      "memcached's comma-separated extended options: accepted, each ignored with a warning"},
-    {'A', "enable-shutdown", false, FlagAction::kWarn, "", "ignored: no ascii shutdown command"},
+    {'A', "enable-shutdown", false, FlagAction::kEnableShutdown, "",
+     "allow the text shutdown command (commands.shutdown: true)"},
     {'Z', "enable-ssl", false, FlagAction::kWarn, "", "ignored: TLS is not supported"},
     {'r', "enable-coredumps", false, FlagAction::kWarn, "", "ignored: core file limit unchanged"},
     {'k', "lock-memory", false, FlagAction::kWarn, "", "ignored: memory is not locked"},
@@ -268,7 +283,8 @@ inline constexpr std::array<FlagDescriptor, 28> kFlags{{
     {'B', "protocol", true, FlagAction::kWarn, "<name>",
      "ignored: the protocol is always detected per connection"},
     {'S', "enable-sasl", false, FlagAction::kWarn, "", "ignored: SASL is not supported"},
-    {'F', "disable-flush-all", false, FlagAction::kWarn, "", "ignored: flush_all is served"},
+    {'F', "disable-flush-all", false, FlagAction::kDisableFlushAll, "",
+     "refuse flush_all (commands.flush_all: false)"},
     {'X', "disable-dumping", false, FlagAction::kWarn, "", "ignored: no cachedump"},
     {'W', "disable-watch", false, FlagAction::kWarn, "", "ignored: no watch command"},
     {'Y', "auth-file", true, FlagAction::kWarn, "<file>", "ignored: no ascii authentication"},

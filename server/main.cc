@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
   kmd::cache::StoreConfig store_config;
   store_config.memory_limit = config.memory.limit;
   store_config.max_item_size = config.items.max_size;
+  store_config.evictions = config.memory.evictions;
   kmd::cache::Store store(store_config);
 
   kmd::net::ServerCounters counters;
@@ -128,6 +129,8 @@ int main(int argc, char** argv) {
   net_config.unix_mask = config.listen.unix_mask;
   net_config.threads = config.threads;
   net_config.max_connections = config.connections.max;
+  // stdin/out/err, the listener, and an epoll fd + an eventfd per io_context (workers + main).
+  net_config.reserved_fds = 3 + 1 + 2 * (config.threads + 1);
   net_config.drain_deadline =
       std::chrono::duration_cast<std::chrono::milliseconds>(config.connections.drain_timeout);
   net_config.limits.max_buffer = config.items.max_size + 64 * 1024;
@@ -148,7 +151,9 @@ int main(int argc, char** argv) {
     if (!pid_file) spdlog::warn("could not write pid file {}", config.pid_file);
   }
   if (!DropPrivileges(config)) return 1;
-  ctx.shutdown = [&server] { server.RequestShutdown(); };
+  ctx.flush_enabled = config.commands.flush_all;
+  // memcached serves `shutdown` only with -A.
+  if (config.commands.shutdown) ctx.shutdown = [&server] { server.RequestShutdown(); };
   server.on_reload = [] { spdlog::info("SIGHUP: nothing to reload in this version"); };
 
   if (config.listen.unix_socket.empty()) {

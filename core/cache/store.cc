@@ -103,6 +103,7 @@ struct ShardCounters {
   uint64_t touch_misses = 0, delete_misses = 0, incr_misses = 0, decr_misses = 0, cas_misses = 0;
   uint64_t slab_reassign_evictions = 0;   // live items evicted to empty a page for a move
   uint64_t slab_reassign_busy_items = 0;  // moves that skipped a page for a pinned or busy item
+  uint64_t store_too_large = 0, store_no_memory = 0;
 };
 
 struct Lru {
@@ -239,7 +240,9 @@ struct Store::Impl {
       for (int tries = 0; tries < kTailSearch && r != kNullRef; ++tries) {
         Item* it = ItemAt(r);
         const Ref prev = it->h.lru_prev;
-        if (it->Refs().load(std::memory_order_acquire) == 1) {
+        // -M (no evictions): only expired items may give their memory back.
+        if (it->Refs().load(std::memory_order_acquire) == 1 &&
+            (config.evictions || Expired(it, now))) {
           ClassCounters& cc = CC(s, cls);
           const bool fetched = it->Has(kFetched);
           if (Expired(it, now)) {
@@ -273,7 +276,8 @@ struct Store::Impl {
       if (r != kNullRef) return r;
       // About to evict this class's own items: now and then ask whether another class holds much
       // older data and should give a page instead.
-      if (pressure_ticks[cls].fetch_add(1, std::memory_order_relaxed) % kPressureCheckEvery == 0 &&
+      if (config.evictions &&
+          pressure_ticks[cls].fetch_add(1, std::memory_order_relaxed) % kPressureCheckEvery == 0 &&
           MovePageTo(cls, home, now, /*starved=*/false)) {
         continue;
       }
@@ -283,7 +287,8 @@ struct Store::Impl {
     // give an empty class its first page over the limit; the limit here is hard).
     // A failed move (pages busy with chunks being filled or pinned) is retried after a yield:
     // writers on other threads finish filling within microseconds.
-    for (int tries = 0; tries < 4; ++tries) {
+    // With -M a page move (it evicts the page's items) is not allowed either.
+    for (int tries = 0; config.evictions && tries < 4; ++tries) {
       if (MovePageTo(cls, home, now, /*starved=*/true)) {
         const Ref r = slabs->Alloc(cls);
         if (r != kNullRef) return r;
@@ -935,6 +940,10 @@ StoreResult Store::Set(const StoreArgs& args) {
   };
   if (TooLarge(m.config, args.key.size(), args.value.size(), concat ? 0 : args.flags)) {
     drop_old_on_failed_set();
+    {
+      std::lock_guard lock(s.mu);
+      ++s.c.store_too_large;
+    }
     res.status = OpStatus::kTooLarge;
     return res;
   }
@@ -1028,6 +1037,7 @@ StoreResult Store::Set(const StoreArgs& args) {
     {
       std::lock_guard lock(s.mu);
       ++s.c.cmd_set;
+      ++s.c.store_no_memory;
       const int cls =
           m.slabs->classes().ClassFor(kItemHeaderSize + 8 + args.key.size() + args.value.size());
       ++m.CC(s, cls < 0 ? m.slabs->classes().largest() : cls).outofmemory;
@@ -1318,6 +1328,8 @@ StoreStats Store::Stats() const {
     st.decr_misses += c.decr_misses;
     st.cas_misses += c.cas_misses;
     st.slab_reassign_evictions += c.slab_reassign_evictions;
+    st.store_too_large += c.store_too_large;
+    st.store_no_memory += c.store_no_memory;
     st.slab_reassign_busy_items += c.slab_reassign_busy_items;
     for (int cls = 0; cls < m.num_classes; ++cls) {
       ClassStats& cs = classes[cls];

@@ -36,7 +36,8 @@ struct StoreConfig {
   size_t memory_limit = 64u << 20;  // -m: everything items cost (pages, index) stays under it
   size_t max_item_size = 1u << 20;  // -I: key + value + item header
   size_t page_size = 1u << 20;      // slab page
-  uint32_t shards = 64;             // power of two
+  uint32_t shards = 64;
+  bool evictions = true;  // -M turns them off: a full store answers kNoMemory             // power of two
   const base::Clock* clock = &base::SystemClock::Instance();
 };
 
@@ -187,6 +188,7 @@ struct StoreStats {
   // Page moves (memcached names): pages moved between classes, live items evicted to empty them,
   // and moves that skipped a page because an item on it was pinned by a reader or being written.
   uint64_t slabs_moved = 0, slab_reassign_evictions = 0, slab_reassign_busy_items = 0;
+  uint64_t store_too_large = 0, store_no_memory = 0;  // sets refused: size, no memory
   std::vector<ClassStats> classes;  // classes with at least one page
 };
 

@@ -16,7 +16,6 @@ using protocol::binary::ResponseHeader;
 
 namespace {
 
-constexpr int64_t kRelativeExptimeMax = 60 * 60 * 24 * 30;  // memcached REALTIME_MAXDELTA
 
 bool ReturnsKey(Opcode op) {
   return op == Opcode::kGetK || op == Opcode::kGetKQ || op == Opcode::kGatK || op == Opcode::kGatKQ;
@@ -326,16 +325,13 @@ void BinarySession::DropStale(std::string_view key) {
   ctx_.store->Delete(args);
 }
 
-int64_t BinarySession::FlushDelay(uint32_t exptime) const {
-  // memcached's realtime(): up to 30 days is relative, beyond is an absolute Unix time.
-  if (exptime == 0) return 0;
-  if (exptime <= kRelativeExptimeMax) return exptime;
-  int64_t delay = static_cast<int64_t>(exptime) - ctx_.store->config().clock->NowSeconds();
-  return delay > 0 ? delay : 0;
-}
-
 void BinarySession::Flush(const Request& req) {
-  ctx_.store->Flush(FlushDelay(req.has_flush_delay ? req.flush_delay : 0));
+  if (!ctx_.flush_enabled) {
+    Error(req, Status::kAuthError, nullptr);  // memcached -F: process_bin_flush's answer
+    return;
+  }
+  // The store applies memcached's relative/absolute rule to the delay.
+  ctx_.store->Flush(req.has_flush_delay ? req.flush_delay : 0);
   if (!protocol::binary::IsQuiet(req.opcode)) Respond(req, Status::kSuccess, 0, {}, {}, {});
 }
 

@@ -46,7 +46,6 @@ class BinarySession final : public net::Session {
   // An error with memcached's text body (`message` overrides the generic one for the status).
   void Error(const Request& req, Status status, const char* message = nullptr);
   void StatLine(const Request& req, std::string_view name, std::string_view value);
-  int64_t FlushDelay(uint32_t exptime) const;
   // A SET that could not be stored must not leave the old value behind (memcached unlinks it).
   void DropStale(std::string_view key);
 

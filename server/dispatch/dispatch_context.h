@@ -29,6 +29,8 @@ struct DispatchContext {
   std::atomic<int> verbosity{0};
   // Appends `stats settings` lines (derived from the Config by main).
   std::function<void(StatLines*)> settings;
+  // memcached -F clears it: flush_all is refused.
+  bool flush_enabled = true;
   // Requests a graceful shutdown (text `shutdown` when enabled); may be empty.
   std::function<void()> shutdown;
 };

@@ -72,6 +72,8 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   l.Add("cas_badval", s.cas_badval);
   l.Add("touch_hits", s.touch_hits);
   l.Add("touch_misses", s.touch_misses);
+  l.Add("store_too_large", s.store_too_large);
+  l.Add("store_no_memory", s.store_no_memory);
   l.Add("auth_cmds", 0);
   l.Add("auth_errors", 0);
   l.Add("bytes_read", c.bytes_read.load());
@@ -93,6 +95,9 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   l.Add("evicted_unfetched", s.evicted_unfetched);
   l.Add("evictions", s.evictions);
   l.Add("reclaimed", s.reclaimed);
+  l.Add("slab_reassign_evictions", s.slab_reassign_evictions);
+  l.Add("slab_reassign_busy_items", s.slab_reassign_busy_items);
+  l.Add("slabs_moved", s.slabs_moved);
   // No LRU tail is ever skipped for a held reference: readers pin items without blocking eviction.
   l.Add("lrutail_reflocked", 0);
   l.Add("total_malloced", s.malloced_bytes);
@@ -187,6 +192,13 @@ StatsGroupStatus CollectStats(std::string_view group, DispatchContext& ctx, Stat
     return StatsGroupStatus::kOk;
   }
   if (group == "reset") {
+    // memcached's stats reset: counters go to zero; gauges (items, bytes, connections) stay.
+    ctx.store->ResetStats();
+    ctx.counters->total_connections.store(0, std::memory_order_relaxed);
+    ctx.counters->rejected_connections.store(0, std::memory_order_relaxed);
+    ctx.counters->bytes_read.store(0, std::memory_order_relaxed);
+    ctx.counters->bytes_written.store(0, std::memory_order_relaxed);
+    ctx.counters->conn_yields.store(0, std::memory_order_relaxed);
     return StatsGroupStatus::kReset;
   }
   return StatsGroupStatus::kUnknown;

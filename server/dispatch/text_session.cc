@@ -15,7 +15,6 @@ using protocol::ParseOutcome;
 using protocol::text::Command;
 
 // memcached REALTIME_MAXDELTA: larger exptimes are absolute Unix times.
-constexpr int64_t kRelativeExptimeMax = 60 * 60 * 24 * 30;
 // memcached MAX_NUMBER_OF_SLAB_CLASSES (for `stats cachedump` argument checks).
 constexpr uint32_t kMaxSlabClasses = 64;
 
@@ -284,17 +283,12 @@ void TextSession::Touch(const Request& req) {
 }
 
 void TextSession::FlushAll(const Request& req) {
-  // memcached: a delay <= 0 flushes now; up to 30 days is relative, beyond is absolute.
-  int64_t delay = 0;
-  if (req.has_exptime && req.exptime > 0) {
-    if (req.exptime <= kRelativeExptimeMax) {
-      delay = req.exptime;
-    } else {
-      delay = static_cast<int64_t>(req.exptime) - ctx_.store->config().clock->NowSeconds();
-      if (delay < 0) delay = 0;
-    }
+  if (!ctx_.flush_enabled) {
+    Reply(req, "CLIENT_ERROR flush_all not allowed");  // memcached -F
+    return;
   }
-  ctx_.store->Flush(delay);
+  // A delay <= 0 flushes now; the store applies memcached's relative/absolute rule.
+  ctx_.store->Flush(req.has_exptime && req.exptime > 0 ? req.exptime : 0);
   Reply(req, "OK");
 }
 

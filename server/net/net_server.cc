@@ -77,7 +77,7 @@ void NetServer::Bind() {
 bool NetServer::OverLimit() {
   uint64_t now = counters_.curr_connections.fetch_add(1, std::memory_order_relaxed) + 1;
   counters_.total_connections.fetch_add(1, std::memory_order_relaxed);
-  if (now <= config_.max_connections) return false;
+  if (now + config_.reserved_fds <= config_.max_connections) return false;
   counters_.curr_connections.fetch_sub(1, std::memory_order_relaxed);
   counters_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
   return true;

@@ -31,6 +31,9 @@ struct NetConfig {
   unsigned unix_mask = 0700;
   size_t threads = 1;
   size_t max_connections = 1024;
+  // Descriptors the daemon holds itself, counted against max_connections as memcached counts its
+  // reserved fds (so `-c 1024` admits slightly fewer than 1024 clients, as memcached does).
+  size_t reserved_fds = 0;
   ConnectionLimits limits;
   std::chrono::milliseconds drain_deadline{4000};
 };

@@ -468,12 +468,10 @@ TEST_CASE("flags with no effect here are accepted with a warning naming the flag
            {{"-b", "10"}, "-b/--listen-backlog"},
            {{"-B", "ascii"}, "-B/--protocol"},
            {{"-S"}, "-S/--enable-sasl"},
-           {{"-F"}, "-F/--disable-flush-all"},
            {{"-X"}, "-X/--disable-dumping"},
            {{"-Y", "f"}, "-Y/--auth-file"},
            {{"-e", "f"}, "-e/--memory-file"},
            {{"-W"}, "-W/--disable-watch"},
-           {{"-A"}, "-A/--enable-shutdown"},
            {{"-Z"}, "-Z/--enable-ssl"},
            {{"-N", "2"}, "-N/--napi-ids"},
        }) {
@@ -483,7 +481,21 @@ TEST_CASE("flags with no effect here are accepted with a warning naming the flag
     CHECK(HasWarning(out.config, name));
   }
   // Implemented flags warn about nothing.
-  CHECK(Run({"-M", "-d", "-P", "/tmp/x", "-u", "nobody", "-vv"}).config.warnings.empty());
+  CHECK(
+      Run({"-M", "-d", "-P", "/tmp/x", "-u", "nobody", "-vv", "-A", "-F"}).config.warnings.empty());
+}
+
+TEST_CASE(
+    "-A enables the shutdown command, -F refuses flush_all (memcached t/shutdown.t, flush-all.t)") {
+  const auto defaults = Run({});
+  CHECK_FALSE(defaults.config.commands.shutdown);
+  CHECK(defaults.config.commands.flush_all);
+  const auto flags = Run({"-A", "-F"});
+  CHECK(flags.config.commands.shutdown);
+  CHECK_FALSE(flags.config.commands.flush_all);
+  const auto longs = Run({"--enable-shutdown", "--disable-flush-all"});
+  CHECK(longs.config.commands.shutdown);
+  CHECK_FALSE(longs.config.commands.flush_all);
 }
 
 TEST_CASE("-o: every memcached name is accepted with a warning naming it; unknown names fail") {
