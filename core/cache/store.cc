@@ -662,9 +662,15 @@ struct Store::Impl {
     Link(s, new_it, hash);
   }
 
+  // Flushing is eager (one pass per shard), so flushed items give their memory back here and are
+  // counted as reclaimed, which is what memcached reports once it reuses their memory.
   void FlushShard(Shard& s) {
     for (int cls = 0; cls < num_classes; ++cls) {
-      while (s.lru[cls].head != kNullRef) Unlink(s, ItemAt(s.lru[cls].head));
+      while (s.lru[cls].head != kNullRef) {
+        ++s.c.reclaimed;
+        ++CC(s, cls).reclaimed;
+        Unlink(s, ItemAt(s.lru[cls].head));
+      }
     }
   }
 

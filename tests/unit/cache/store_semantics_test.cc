@@ -211,6 +211,15 @@ TEST_CASE_FIXTURE(Fixture, "too large and MaxValueSize follow memcached item_siz
   CHECK(s.Set(S("key", "y", 0, 0, StoreMode::kAppend)).status == OpStatus::kNotStored);
 }
 
+TEST_CASE_FIXTURE(Fixture, "flushed items count as reclaimed (memcached t/issue_183.t)") {
+  Store& s = *store;
+  s.Set(S("key", "1"));
+  CHECK(s.Stats().reclaimed == 0);
+  s.Flush(0);
+  CHECK(s.Set(S("key", "1")).status == OpStatus::kOk);
+  CHECK(s.Stats().reclaimed == 1);
+}
+
 TEST_CASE_FIXTURE(Fixture, "flush immediate and delayed") {
   Store& s = *store;
   s.Set(S("a", "1"));
