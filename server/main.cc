@@ -129,8 +129,9 @@ int main(int argc, char** argv) {
   net_config.unix_mask = config.listen.unix_mask;
   net_config.threads = config.threads;
   net_config.max_connections = config.connections.max;
-  // stdin/out/err, the listener, and an epoll fd + an eventfd per io_context (workers + main).
-  net_config.reserved_fds = 3 + 1 + 2 * (config.threads + 1);
+  // The headroom memcached keeps (5, plus 5 per worker thread), so that -c admits as many clients
+  // here as there; it also covers what we hold ourselves (stdio, listener, epoll + eventfd each).
+  net_config.reserved_fds = 5 + 5 * config.threads;
   net_config.drain_deadline =
       std::chrono::duration_cast<std::chrono::milliseconds>(config.connections.drain_timeout);
   net_config.limits.max_buffer = config.items.max_size + 64 * 1024;

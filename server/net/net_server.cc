@@ -45,6 +45,7 @@ void NetServer::Bind() {
     if (!ec) unix_->bind(ep, ec);
     ::umask(old);
     if (!ec) unix_->listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) unix_->non_blocking(true, ec);
     if (ec) {
       throw std::runtime_error("cannot listen on unix socket " + config_.unix_socket + ": " +
                                ec.message());
@@ -67,6 +68,7 @@ void NetServer::Bind() {
   if (!ec) tcp_->set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) tcp_->bind(ep, ec);
   if (!ec) tcp_->listen(1024, ec);
+  if (!ec) tcp_->non_blocking(true, ec);
   if (ec) {
     throw std::runtime_error("cannot listen on " + config_.address + ":" +
                              std::to_string(config_.port) + ": " + ec.message());
@@ -107,33 +109,42 @@ void NetServer::Hand(Socket socket, size_t worker) {
   });
 }
 
-void NetServer::AcceptTcp() {
+template <class Acceptor>
+void NetServer::Accept(Acceptor& acceptor) {
+  using Socket = typename Acceptor::protocol_type::socket;
   size_t worker = pool_.NextIndex();
-  tcp_->async_accept(pool_.At(worker),
-                     [this, worker](const boost::system::error_code& ec, tcp::socket socket) {
-                       if (ec == asio::error::operation_aborted || shutting_down_) return;
-                       if (!ec) Hand(std::move(socket), worker);
-                       // EMFILE and friends: keep accepting after a short pause rather than spin.
-                       if (ec == asio::error::no_descriptors) {
-                         accept_retry_timer_.expires_after(std::chrono::milliseconds(10));
-                         accept_retry_timer_.async_wait([this](const boost::system::error_code& e) {
-                           if (!e && !shutting_down_) AcceptTcp();
-                         });
-                         return;
-                       }
-                       AcceptTcp();
-                     });
+  acceptor.async_accept(pool_.At(worker), [this, &acceptor, worker](
+                                              const boost::system::error_code& ec, Socket socket) {
+    if (ec == asio::error::operation_aborted || shutting_down_) return;
+    if (!ec) {
+      Hand(std::move(socket), worker);
+      TakeQueued(acceptor);
+    }
+    // EMFILE and friends: keep accepting after a short pause rather than spin.
+    if (ec == asio::error::no_descriptors) {
+      accept_retry_timer_.expires_after(std::chrono::milliseconds(10));
+      accept_retry_timer_.async_wait([this, &acceptor](const boost::system::error_code& e) {
+        if (!e && !shutting_down_) Accept(acceptor);
+      });
+      return;
+    }
+    Accept(acceptor);
+  });
 }
 
-void NetServer::AcceptUnix() {
-  size_t worker = pool_.NextIndex();
-  unix_->async_accept(pool_.At(worker),
-                      [this, worker](const boost::system::error_code& ec,
-                                     asio::local::stream_protocol::socket socket) {
-                        if (ec == asio::error::operation_aborted || shutting_down_) return;
-                        if (!ec) Hand(std::move(socket), worker);
-                        AcceptUnix();
-                      });
+template <class Acceptor>
+void NetServer::TakeQueued(Acceptor& acceptor) {
+  // Connections that queued while this thread was waking up are taken at once (the acceptor is
+  // non-blocking), not one reactor round trip each: under a connection storm on a busy machine
+  // the backlog would otherwise lag behind, and so would the -c check.
+  using Socket = typename Acceptor::protocol_type::socket;
+  for (int i = 0; i < 64; ++i) {
+    size_t worker = pool_.NextIndex();
+    boost::system::error_code ec;
+    auto socket = acceptor.accept(pool_.At(worker), ec);
+    if (ec) return;
+    Hand(Socket(std::move(socket)), worker);  // to the executor type Connection is built for
+  }
 }
 
 void NetServer::WaitSignal() {
@@ -155,8 +166,8 @@ void NetServer::Run() {
   signals_.add(SIGHUP);
   WaitSignal();
   pool_.Start();
-  if (tcp_) AcceptTcp();
-  if (unix_) AcceptUnix();
+  if (tcp_) Accept(*tcp_);
+  if (unix_) Accept(*unix_);
   main_.run();
   pool_.Stop();
   pool_.Join();

@@ -53,8 +53,10 @@ class NetServer {
   std::function<void()> on_reload;
 
  private:
-  void AcceptTcp();
-  void AcceptUnix();
+  template <class Acceptor>
+  void Accept(Acceptor& acceptor);
+  template <class Acceptor>
+  void TakeQueued(Acceptor& acceptor);
   template <class Socket>
   void Hand(Socket socket, size_t worker);
   bool OverLimit();
