@@ -267,6 +267,11 @@ def ratio_cell(v):
     return "–" if v is None else f"{v:.2f}×"
 
 
+def spread(e, kind):
+    v = [r["ops_per_sec"] for r in e["rounds"][kind] if r.get("ops_per_sec") is not None]
+    return f"{min(v) / 1000:.0f}–{max(v) / 1000:.0f}k" if v else "–"
+
+
 def held_mib(r):
     return r["mean_key_value_bytes"] * r["items_read_back"] / 2**20
 
@@ -275,6 +280,9 @@ def write_markdown(path, meta, loads, memory):
     L = []
     L.append(f"# kotoba-memd vs memcached: {meta['date']}\n")
     L.append(f"Machine: {meta['machine']}. kotoba-memd {meta['git']} ; peer {meta['peer']}.")
+    if meta["uncommitted"]:
+        L.append(f"Built from the working tree with uncommitted changes to: "
+                 f"{', '.join(meta['uncommitted'])}.")
     L.append(f"Pinning: {meta['pinning']}. Server settings (both): {meta['server_settings']}.")
     L.append(f"Load: kmd-load, {meta['load_settings']}. Each figure is the median of "
              f"{meta['rounds']} rounds run alternately (A/B, then B/A); ratio = ours / memcached "
@@ -284,13 +292,16 @@ def write_markdown(path, meta, loads, memory):
              f"{meta['loadavg_before_after'][1]} (other work on this shared machine).\n")
     if loads:
         L.append("## Throughput and server efficiency\n")
-        L.append("| workload | ops/s ours | ops/s memcached | ratio | ops/server-CPU-s ours | "
-                 "memcached | ratio | errors (ours/mc) |")
-        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        L.append("Per-round spread (min–max, thousands of ops/s) shows how much other work on the "
+                 "machine moved each figure; ops per server CPU-second moves least.\n")
+        L.append("| workload | ops/s ours | ops/s memcached | ratio | spread ours | spread mc | "
+                 "ops/server-CPU-s ours | memcached | ratio | errors (ours/mc) |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for e in loads:
             a, b, r = e["medians"][OURS], e["medians"][PEER], e["ratio"]
             L.append(f"| {e['name']} | {fmt(a['ops_per_sec'])} | {fmt(b['ops_per_sec'])} | "
-                     f"{ratio_cell(r['ops_per_sec'])} | {fmt(a['ops_per_server_cpu_second'])} | "
+                     f"{ratio_cell(r['ops_per_sec'])} | {spread(e, OURS)} | {spread(e, PEER)} | "
+                     f"{fmt(a['ops_per_server_cpu_second'])} | "
                      f"{fmt(b['ops_per_server_cpu_second'])} | "
                      f"{ratio_cell(r['ops_per_server_cpu_second'])} | "
                      f"{a['errors']}/{b['errors']} |")
@@ -427,7 +438,15 @@ def main():
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-load", action="store_true")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    ap.add_argument("--report-only", action="store_true",
+                    help="re-render latest.md and the plots from OUT/latest.json, run nothing")
     args = ap.parse_args()
+    if args.report_only:
+        d = json.loads((args.out / "latest.json").read_text())
+        write_markdown(args.out / "latest.md", d["meta"], d["workloads"], d["memory"])
+        plots(args.out, d["workloads"], d["memory"])
+        print((args.out / "latest.md").read_text())
+        return
     started = time.time()
     args.build_dir = args.build_dir.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -452,6 +471,10 @@ def main():
 
     git = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
+    # Uncommitted changes outside bench/ are part of what was measured: name them.
+    dirty = [ln[3:] for ln in subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--short", "--untracked-files=no"],
+        capture_output=True, text=True).stdout.splitlines() if not ln[3:].startswith("bench/")]
     peer = subprocess.run([args.memcached, "-V"], capture_output=True, text=True).stdout.strip()
     mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     model = "?"
@@ -464,7 +487,7 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} vCPU {model}, {mem_total:.0f} GiB, "
                    f"{platform.system()} {platform.release()}",
-        "git": git, "peer": peer, "pinning": pinning,
+        "git": git, "uncommitted": dirty, "peer": peer, "pinning": pinning,
         "server_settings": f"-t {args.server_threads} -m {args.memory_mib} (memory cases: their "
                            f"own -m) -c {args.max_conns} -U 0 -l 127.0.0.1",
         "load_settings": f"--threads {args.load_threads}, {args.duration:g} s measured after "
