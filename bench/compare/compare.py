@@ -306,7 +306,8 @@ def write_markdown(path, meta, loads, memory):
                      f"{ratio_cell(r['ops_per_server_cpu_second'])} | "
                      f"{a['errors']}/{b['errors']} |")
         L.append("\n## Latency (closed loop, µs)\n")
-        L.append("| workload | p50 ours | p50 memcached | ratio | p99 ours | p99 memcached | ratio |")
+        L.append("| workload | p50 ours | p50 memcached | ratio | p99 ours | p99 memcached | "
+                 "ratio |")
         L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for e in loads:
             a, b, r = e["medians"][OURS], e["medians"][PEER], e["ratio"]
@@ -320,11 +321,11 @@ def write_markdown(path, meta, loads, memory):
     if memory:
         lim = memory[0]["limit_mib"]
         L.append(f"\n## Memory efficiency (-m {lim}, 16-byte keys, random values)\n")
-        L.append("overhead/item = -m budget ÷ items − mean key+value of the items held (DESIGN.md); "
-                 "RSS/item = VmRSS ÷ items.\n")
-        L.append("| values | items ours | items memcached | ratio | mean key+value held ours / mc | "
-                 "key+value MiB held ours / mc | overhead/item ours | memcached | RSS/item ours | "
-                 "memcached |")
+        L.append("overhead/item = -m budget ÷ items − mean key+value of the items held "
+                 "(DESIGN.md); RSS/item = VmRSS ÷ items.\n")
+        L.append("| values | items ours | items memcached | ratio | mean key+value held ours / "
+                 "mc | key+value MiB held ours / mc | overhead/item ours | memcached | "
+                 "RSS/item ours | memcached |")
         L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for e in memory:
             a, b = e["servers"][OURS], e["servers"][PEER]
