@@ -940,9 +940,7 @@ StoreResult Store::Set(const StoreArgs& args) {
   // memcached process_update_command: when a plain set cannot be stored (too large, no memory)
   // the old value is unlinked too, so that a client never reads data older than its failed set.
   const auto drop_old_on_failed_set = [&] {
-    if (args.mode != StoreMode::kSet || args.compare_cas != 0) return;
-    std::lock_guard lock(s.mu);
-    if (Item* old = m.Find(s, args.key, hash)) m.Unlink(s, old);
+    if (args.mode == StoreMode::kSet && args.compare_cas == 0) Discard(args.key);
   };
   if (TooLarge(m.config, args.key.size(), args.value.size(), concat ? 0 : args.flags)) {
     drop_old_on_failed_set();
@@ -1111,6 +1109,15 @@ StoreResult Store::Set(const StoreArgs& args) {
   res.status = OpStatus::kOk;
   res.cas = fresh->cas();
   return res;
+}
+
+void Store::Discard(std::string_view key) {
+  Impl& m = *impl_;
+  if (key.empty() || key.size() > kMaxKey) return;
+  const uint64_t hash = base::HashKey(key);
+  Shard& s = m.shards[m.ShardIndex(hash)];
+  std::lock_guard lock(s.mu);
+  if (Item* old = m.Find(s, key, hash)) m.Unlink(s, old);
 }
 
 OpStatus Store::Delete(const DeleteArgs& args) {

@@ -202,6 +202,10 @@ class Store {
   GetResult Get(const GetArgs& args);
   StoreResult Set(const StoreArgs& args);
   OpStatus Delete(const DeleteArgs& args);
+  // Drops `key`'s item without counting a delete: memcached unlinks the old value when a plain
+  // set is refused (too large, no memory), so a reader never sees data older than a failed set.
+  // Set() does this itself; a protocol layer calls it when it refuses a set before the store.
+  void Discard(std::string_view key);
   ArithResult Arith(const ArithArgs& args);
   OpStatus Touch(std::string_view key, int64_t exptime);
   // flush_all [delay]: every item that exists when the delay runs out becomes invalid.

@@ -16,7 +16,6 @@ using protocol::binary::ResponseHeader;
 
 namespace {
 
-
 bool ReturnsKey(Opcode op) {
   return op == Opcode::kGetK || op == Opcode::kGetKQ || op == Opcode::kGatK || op == Opcode::kGatKQ;
 }
@@ -25,13 +24,13 @@ bool IsSetFamily(Opcode op) { return op == Opcode::kSet || op == Opcode::kSetQ; 
 
 }  // namespace
 
-BinarySession::BinarySession(DispatchContext& ctx) : ctx_(ctx) {}
+BinarySession::BinarySession(DispatchContext& ctx) : ProtocolSession(ctx) {}
 
 net::ProcessResult BinarySession::Process(std::string_view input) {
   net::ProcessResult result;
   size_t pos = 0;
   while (pos < input.size()) {
-    if (out_.pending_bytes() > OutputBuffer::kSoftLimitBytes) {
+    if (OutputFull()) {
       result.output_full = true;
       break;
     }
@@ -42,9 +41,9 @@ net::ProcessResult BinarySession::Process(std::string_view input) {
       if (pr.answer) {
         Error(req, pr.status);
         // memcached unlinks the old item when a SET cannot be stored, so a stale value never
-        // outlives a failed overwrite.
+        // outlives a failed overwrite (the store does the same for the sets it refuses).
         if (pr.status == Status::kTooLarge && IsSetFamily(req.opcode)) {
-          DropStale(req.key);
+          ctx_.store->Discard(req.key);
         }
       }
       pos += pr.consumed;
@@ -209,7 +208,6 @@ void BinarySession::Update(const Request& req) {
       } else {
         Error(req, Status::kNoMemory, "Out of memory allocating item");
       }
-      if (IsSetFamily(req.opcode)) DropStale(req.key);
       return;
     case cache::OpStatus::kNotStored:
     case cache::OpStatus::kNonNumeric:
@@ -317,12 +315,6 @@ void BinarySession::Arith(const Request& req) {
             r.created ? "Out of memory allocating new item" : "Out of memory incrementing value");
       return;
   }
-}
-
-void BinarySession::DropStale(std::string_view key) {
-  cache::DeleteArgs args;
-  args.key = key;
-  ctx_.store->Delete(args);
 }
 
 void BinarySession::Flush(const Request& req) {

@@ -10,21 +10,15 @@
 #include <vector>
 
 #include "protocol/binary/codec.h"
-#include "server/dispatch/dispatch_context.h"
-#include "server/dispatch/output_buffer.h"
-#include "server/net/session.h"
+#include "server/dispatch/protocol_session.h"
 
 namespace kmd::dispatch {
 
-class BinarySession final : public net::Session {
+class BinarySession final : public ProtocolSession {
  public:
   explicit BinarySession(DispatchContext& ctx);
 
   net::ProcessResult Process(std::string_view input) override;
-  bool HasOutput() const override { return !out_.empty(); }
-  void TakeOutput(std::vector<iovec>* iov) override { out_.Take(iov); }
-  void Written() override { out_.Written(); }
-  size_t PinnedBytes() const override { return out_.pinned_bytes(); }
 
  private:
   using Request = protocol::binary::Request;
@@ -46,11 +40,6 @@ class BinarySession final : public net::Session {
   // An error with memcached's text body (`message` overrides the generic one for the status).
   void Error(const Request& req, Status status, const char* message = nullptr);
   void StatLine(const Request& req, std::string_view name, std::string_view value);
-  // A SET that could not be stored must not leave the old value behind (memcached unlinks it).
-  void DropStale(std::string_view key);
-
-  DispatchContext& ctx_;
-  OutputBuffer out_;
   StatLines stat_scratch_;
 };
 

@@ -26,13 +26,13 @@ cache::DeleteArgs KeyOnly(std::string_view key) {
 
 }  // namespace
 
-TextSession::TextSession(DispatchContext& ctx) : ctx_(ctx) {}
+TextSession::TextSession(DispatchContext& ctx) : ProtocolSession(ctx) {}
 
 net::ProcessResult TextSession::Process(std::string_view input) {
   net::ProcessResult result;
   size_t pos = 0;
   while (pos < input.size()) {
-    if (out_.pending_bytes() > OutputBuffer::kSoftLimitBytes) {
+    if (OutputFull()) {
       result.output_full = true;
       break;
     }
@@ -83,7 +83,7 @@ void TextSession::Rejected(const Request& req, const protocol::text::ParseResult
   // memcached unlinks the old value when a set cannot be stored, so a reader never sees stale
   // data (classic: set only; meta: every ms mode).
   if (r.too_large && (req.command == Command::kSet || req.command == Command::kMetaSet)) {
-    ctx_.store->Delete(KeyOnly(req.key()));
+    ctx_.store->Discard(req.key());
   }
   if (!r.error.empty()) Line(r.error);
 }
@@ -237,9 +237,7 @@ void TextSession::Update(const Request& req) {
     case cache::OpStatus::kTooLarge:
     case cache::OpStatus::kNoMemory:
     case cache::OpStatus::kNonNumeric:
-      if (args.mode == cache::StoreMode::kSet) {
-        ctx_.store->Delete(KeyOnly(args.key));
-      }
+      // The store has already dropped the old value of a refused plain set, as memcached does.
       Reply(req, r.status == cache::OpStatus::kTooLarge
                      ? "SERVER_ERROR object too large for cache"
                      : "SERVER_ERROR out of memory storing object");

@@ -11,21 +11,15 @@
 #include <vector>
 
 #include "protocol/text/text_codec.h"
-#include "server/dispatch/dispatch_context.h"
-#include "server/dispatch/output_buffer.h"
-#include "server/net/session.h"
+#include "server/dispatch/protocol_session.h"
 
 namespace kmd::dispatch {
 
-class TextSession final : public net::Session {
+class TextSession final : public ProtocolSession {
  public:
   explicit TextSession(DispatchContext& ctx);
 
   net::ProcessResult Process(std::string_view input) override;
-  bool HasOutput() const override { return !out_.empty(); }
-  void TakeOutput(std::vector<iovec>* iov) override { out_.Take(iov); }
-  void Written() override { out_.Written(); }
-  size_t PinnedBytes() const override { return out_.pinned_bytes(); }
 
  private:
   using Request = protocol::text::Request;
@@ -47,8 +41,6 @@ class TextSession final : public net::Session {
   void Reply(const Request& req, std::string_view line);
   void Line(std::string_view line);
 
-  DispatchContext& ctx_;
-  OutputBuffer out_;
   Request req_;
   StatLines stat_scratch_;
 };
