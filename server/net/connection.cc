@@ -11,6 +11,18 @@ namespace kmd::net {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// Drops the first `n` bytes of a gather list (the part a partial write already sent).
+void DropFront(std::vector<asio::const_buffer>* buffers, size_t n) {
+  size_t skip = 0;
+  while (skip < buffers->size() && n >= (*buffers)[skip].size()) n -= (*buffers)[skip++].size();
+  buffers->erase(buffers->begin(), buffers->begin() + skip);
+  if (n > 0 && !buffers->empty()) buffers->front() += n;
+}
+
+}  // namespace
+
 template <class Socket>
 Connection<Socket>::Connection(Socket socket, SessionFactory& factory, ServerCounters& counters,
                                ConnectionRegistry& registry, const ConnectionLimits& limits)
@@ -30,6 +42,8 @@ Connection<Socket>::~Connection() {
 template <class Socket>
 void Connection<Socket>::Start() {
   registry_.Add(this);
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);  // for the synchronous write attempt in WriteNow()
   buffer_.resize(limits_.initial_buffer);
   DoRead();
 }
@@ -84,31 +98,35 @@ void Connection<Socket>::OnRead(const boost::system::error_code& ec, size_t n) {
 
 template <class Socket>
 void Connection<Socket>::ProcessInput() {
-  while (!closed_ && !close_after_write_) {
-    if (swallow_ > 0) {
-      size_t drop = std::min(swallow_, BufferedBytes());
-      begin_ += drop;
-      swallow_ -= drop;
-      if (swallow_ > 0) break;
+  while (!closed_) {
+    bool want_write = false;
+    while (!close_after_write_) {
+      if (swallow_ > 0) {
+        size_t drop = std::min(swallow_, BufferedBytes());
+        begin_ += drop;
+        swallow_ -= drop;
+        if (swallow_ > 0) break;
+      }
+      if (BufferedBytes() == 0) break;
+      if (!session_) session_ = factory_.Create(static_cast<uint8_t>(buffer_[begin_]) == 0x80);
+      ProcessResult r =
+          session_->Process(std::string_view(buffer_.data() + begin_, BufferedBytes()));
+      begin_ += r.consumed;
+      swallow_ += r.swallow;
+      if (r.close) close_after_write_ = true;
+      if (r.output_full && session_->HasOutput()) {
+        counters_.conn_yields.fetch_add(1, std::memory_order_relaxed);
+        want_write = true;
+        break;
+      }
+      if (r.consumed == 0 && r.swallow == 0) break;  // needs more bytes
     }
-    if (BufferedBytes() == 0) break;
-    if (!session_) session_ = factory_.Create(static_cast<uint8_t>(buffer_[begin_]) == 0x80);
-    ProcessResult r = session_->Process(std::string_view(buffer_.data() + begin_, BufferedBytes()));
-    begin_ += r.consumed;
-    swallow_ += r.swallow;
-    if (r.close) close_after_write_ = true;
-    if (r.output_full && session_->HasOutput()) {
-      counters_.conn_yields.fetch_add(1, std::memory_order_relaxed);
-      DoWrite();
-      return;
-    }
-    if (r.consumed == 0 && r.swallow == 0) break;  // needs more bytes
+    if (!want_write && !(session_ && session_->HasOutput())) break;
+    // Written at once in the common case; otherwise OnWrite resumes this loop.
+    if (!WriteNow()) return;
+    if (close_after_write_) break;
   }
   if (closed_) return;
-  if (session_ && session_->HasOutput()) {
-    DoWrite();
-    return;
-  }
   if (close_after_write_ || draining_) {
     Close();
     return;
@@ -117,23 +135,49 @@ void Connection<Socket>::ProcessInput() {
 }
 
 template <class Socket>
-void Connection<Socket>::DoWrite() {
+bool Connection<Socket>::WriteNow() {
   iov_.clear();
   session_->TakeOutput(&iov_);
+  buffers_.clear();
+  size_t total = 0;
+  for (const iovec& v : iov_) {
+    buffers_.emplace_back(v.iov_base, v.iov_len);
+    total += v.iov_len;
+  }
+  // Try the kernel right away (one sendmsg): a reader that keeps up takes it all, and the reply
+  // costs no completion handler and no timer. Only what it refuses is written asynchronously.
+  boost::system::error_code ec;
+  size_t n = socket_.write_some(buffers_, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    n = 0;
+  }
+  counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
+  if (ec) {
+    session_->Written();
+    Close();
+    return false;
+  }
+  if (n == total) {
+    session_->Written();
+    return true;
+  }
+  sync_written_ = n;
+  DropFront(&buffers_, n);
   writing_ = true;
   pin_expired_ = false;
-  std::vector<asio::const_buffer> buffers;
-  buffers.reserve(iov_.size());
-  for (const iovec& v : iov_) buffers.emplace_back(v.iov_base, v.iov_len);
   if (session_->PinnedBytes() > 0) {
     pin_timer_.expires_after(limits_.pin_timeout);
-    pin_timer_.async_wait([self = this->shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec) self->OnPinTimeout();
+    pin_timer_.async_wait([self = this->shared_from_this()](const boost::system::error_code& e) {
+      if (!e) self->OnPinTimeout();
     });
   }
-  asio::async_write(socket_, buffers,
-                    [self = this->shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->OnWrite(ec, n); });
+  asio::async_write(
+      socket_, buffers_,
+      [self = this->shared_from_this()](const boost::system::error_code& e, size_t written) {
+        self->OnWrite(e, written);
+      });
+  return false;
 }
 
 template <class Socket>
@@ -149,7 +193,7 @@ void Connection<Socket>::OnWrite(const boost::system::error_code& ec, size_t n) 
   counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
   pin_timer_.cancel();
   if (ec == asio::error::operation_aborted && pin_expired_ && !closed_) {
-    WriteCopiedRest(n);
+    WriteCopiedRest(sync_written_ + n);
     return;
   }
   writing_ = false;

@@ -10,6 +10,7 @@
 
 #include <sys/uio.h>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
@@ -46,7 +47,8 @@ class Connection final : public std::enable_shared_from_this<Connection<Socket>>
   void OnRead(const boost::system::error_code& ec, size_t n);
   // Runs the session over buffered input until it needs more bytes or output must be written.
   void ProcessInput();
-  void DoWrite();
+  // Hands pending output to the socket; true when all of it went out synchronously.
+  bool WriteNow();
   void OnWrite(const boost::system::error_code& ec, size_t n);
   void OnPinTimeout();
   void WriteCopiedRest(size_t written);
@@ -64,6 +66,8 @@ class Connection final : public std::enable_shared_from_this<Connection<Socket>>
   size_t end_ = 0;
   size_t swallow_ = 0;
   std::vector<iovec> iov_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  size_t sync_written_ = 0;  // bytes of the in-flight output the synchronous attempt sent
   std::string copied_rest_;
   boost::asio::steady_timer pin_timer_;
   bool writing_ = false;
