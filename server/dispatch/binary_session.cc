@@ -188,29 +188,16 @@ void BinarySession::Update(const Request& req) {
   } else {
     args.mode = cache::StoreMode::kSet;
   }
-  cache::StoreResult stored = ctx_.store->Set(args);
+  const cache::StoreResult stored = ctx_.store->Set(args);
+  if (AnswerStoreOutcome(req, stored)) return;
   switch (stored.status) {
-    case cache::OpStatus::kOk:
-      if (!protocol::binary::IsQuiet(req.opcode)) {
-        Respond(req, Status::kSuccess, stored.cas, {}, {}, {});
-      }
-      return;
-    case cache::OpStatus::kExists:
-      Error(req, Status::kKeyExists);
-      return;
     case cache::OpStatus::kNotFound:
       Error(req, Status::kKeyNotFound);
       return;
     case cache::OpStatus::kTooLarge:
-    case cache::OpStatus::kNoMemory:
-      if (stored.status == cache::OpStatus::kTooLarge) {
-        Error(req, Status::kTooLarge);
-      } else {
-        Error(req, Status::kNoMemory, "Out of memory allocating item");
-      }
+      Error(req, Status::kTooLarge);
       return;
-    case cache::OpStatus::kNotStored:
-    case cache::OpStatus::kNonNumeric:
+    default:
       break;
   }
   // memcached's complete_update_bin: a refused add means the key exists, a refused replace means
@@ -232,16 +219,9 @@ void BinarySession::Concat(const Request& req) {
   args.key = req.key;
   args.value = req.value;
   args.compare_cas = req.cas;
-  cache::StoreResult stored = ctx_.store->Set(args);
+  const cache::StoreResult stored = ctx_.store->Set(args);
+  if (AnswerStoreOutcome(req, stored)) return;
   switch (stored.status) {
-    case cache::OpStatus::kOk:
-      if (!protocol::binary::IsQuiet(req.opcode)) {
-        Respond(req, Status::kSuccess, stored.cas, {}, {}, {});
-      }
-      return;
-    case cache::OpStatus::kExists:
-      Error(req, Status::kKeyExists);
-      return;
     case cache::OpStatus::kTooLarge:
       // Only the new piece alone being too big is E2BIG in memcached (its item_alloc fails);
       // a combined item too big is a refused store.
@@ -250,15 +230,28 @@ void BinarySession::Concat(const Request& req) {
         return;
       }
       break;
-    case cache::OpStatus::kNoMemory:
-      Error(req, Status::kNoMemory, "Out of memory allocating item");
-      return;
-    case cache::OpStatus::kNotFound:
-    case cache::OpStatus::kNotStored:
-    case cache::OpStatus::kNonNumeric:
+    default:
       break;
   }
   Error(req, Status::kNotStored);
+}
+
+bool BinarySession::AnswerStoreOutcome(const Request& req, const cache::StoreResult& stored) {
+  switch (stored.status) {
+    case cache::OpStatus::kOk:
+      if (!protocol::binary::IsQuiet(req.opcode)) {
+        Respond(req, Status::kSuccess, stored.cas, {}, {}, {});
+      }
+      return true;
+    case cache::OpStatus::kExists:
+      Error(req, Status::kKeyExists);
+      return true;
+    case cache::OpStatus::kNoMemory:
+      Error(req, Status::kNoMemory, "Out of memory allocating item");
+      return true;
+    default:
+      return false;
+  }
 }
 
 void BinarySession::Remove(const Request& req) {

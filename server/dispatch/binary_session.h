@@ -29,6 +29,9 @@ class BinarySession final : public ProtocolSession {
   void GetOrTouch(const Request& req);
   void Update(const Request& req);
   void Concat(const Request& req);
+  // The answers every store-family opcode shares (stored, CAS mismatch, out of memory); false
+  // when the caller must answer the outcome itself.
+  bool AnswerStoreOutcome(const Request& req, const cache::StoreResult& stored);
   void Remove(const Request& req);
   void Arith(const Request& req);
   void Flush(const Request& req);
