@@ -7,6 +7,15 @@
 namespace kmd::dispatch {
 namespace {
 
+// The status word of a meta hit: "VA <size>" when the value follows, "HD" otherwise.
+std::string_view HitStatus(bool with_value, uint64_t size, char (&buf)[24]) {
+  if (!with_value) return "HD";
+  buf[0] = 'V';
+  buf[1] = 'A';
+  buf[2] = ' ';
+  return std::string_view(buf, static_cast<size_t>(protocol::text::WriteU64(buf + 3, size) - buf));
+}
+
 using protocol::text::MetaArgs;
 using protocol::text::MetaLine;
 using protocol::text::Request;
@@ -70,16 +79,8 @@ void MetaGet(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
     return;
   }
   const cache::ItemInfo& info = r.info;
-  char status[24] = "VA ";
-  size_t status_len = 2;
-  if (m.value) {
-    status_len =
-        static_cast<size_t>(protocol::text::WriteU64(status + 3, info.value_size) - status);
-  } else {
-    status[0] = 'H';
-    status[1] = 'D';
-  }
-  MetaLine line(std::string_view(status, status_len));
+  char status[24];
+  MetaLine line(HitStatus(m.value, info.value_size, status));
   for (uint8_t i = 0; i < m.count; ++i) {
     const auto& f = m.flags[i];
     switch (f.flag) {
@@ -284,15 +285,8 @@ void MetaArithmetic(DispatchContext& ctx, const Request& req, OutputBuffer* out)
   if (m.no_reply && !r.created) return;
   char value[24];
   size_t vlen = static_cast<size_t>(protocol::text::WriteU64(value, r.value) - value);
-  char status[24] = "VA ";
-  size_t status_len = 2;
-  if (m.value) {
-    status_len = static_cast<size_t>(protocol::text::WriteU64(status + 3, vlen) - status);
-  } else {
-    status[0] = 'H';
-    status[1] = 'D';
-  }
-  MetaLine line(std::string_view(status, status_len));
+  char status[24];
+  MetaLine line(HitStatus(m.value, vlen, status));
   for (uint8_t i = 0; i < m.count; ++i) {
     const auto& f = m.flags[i];
     switch (f.flag) {
