@@ -18,8 +18,8 @@ NetServer::NetServer(const NetConfig& config, SessionFactory& factory, ServerCou
     : config_(config),
       factory_(factory),
       counters_(counters),
-      main_(1),
       pool_(config.threads),
+      main_(1),
       signals_(main_),
       drain_timer_(main_),
       accept_retry_timer_(main_) {

@@ -67,9 +67,11 @@ class NetServer {
   NetConfig config_;
   SessionFactory& factory_;
   ServerCounters& counters_;
-  boost::asio::io_context main_;
-  WorkerPool pool_;
+  // Destroyed in reverse: main_ (whose aborted accepts hold sockets of worker contexts) before
+  // the workers, and the workers (whose queued handlers own connections) before the registries.
   std::vector<std::unique_ptr<ConnectionRegistry>> registries_;
+  WorkerPool pool_;
+  boost::asio::io_context main_;
   std::optional<boost::asio::ip::tcp::acceptor> tcp_;
   std::optional<boost::asio::local::stream_protocol::acceptor> unix_;
   boost::asio::signal_set signals_;
