@@ -7,6 +7,9 @@
 // Page moves: when a class cannot get a chunk (or a class holding much older items has pages to
 // spare), MovePageTo empties one page of a donor class item by item (one shard lock at a time,
 // blocking: the mover holds no other lock) and the allocator reassigns it; see MovePageTo.
+// Expiry crawler (CrawlExpired, and a thread that calls it): walks LRU lists tail to head in
+// slices of kCrawlSlice items per shard-lock hold; its position is kept in the list (Lru::crawl)
+// so that LruUnlink can step it past an item another thread unlinks while the lock is released.
 // Invariant: pages + index <= memory_limit; an item is freed when its last reference (the linked
 // state's or an ItemRef's) is dropped.
 #include "core/cache/store.h"
@@ -15,6 +18,8 @@
 #include <bit>
 #include <cassert>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -40,6 +45,9 @@ constexpr int kTailSearch = 5;
 constexpr uint32_t kPressureCheckEvery = 32;
 constexpr int kVictimTries = 4;   // pages tried per move when earlier ones are pinned
 constexpr int kFinishSpins = 64;  // yields waiting for chunks being filled on a drained page
+// Items the crawler examines per shard-lock hold: a worker waiting for the shard waits for at most
+// this many item checks (a few microseconds).
+constexpr size_t kCrawlSlice = 256;
 
 struct CopiedItem {
   std::string key;
@@ -104,11 +112,23 @@ struct ShardCounters {
   uint64_t slab_reassign_evictions = 0;   // live items evicted to empty a page for a move
   uint64_t slab_reassign_busy_items = 0;  // moves that skipped a page for a pinned or busy item
   uint64_t store_too_large = 0, store_no_memory = 0;
+  uint64_t crawler_reclaimed = 0;
 };
 
 struct Lru {
   Ref head = kNullRef;
   Ref tail = kNullRef;
+  // Linked items with a non-zero exptime: the crawler skips a list without any, so a cache that
+  // sets no TTLs pays nothing for it.
+  uint32_t ttl_items = 0;
+  // No linked item of this list expires before this (absolute seconds): a lower bound kept by
+  // Link and SetExptime and tightened by a crawl that walks the whole list, so a pass skips lists
+  // where nothing is due yet instead of walking every TTL item each second.
+  uint32_t earliest_exptime = UINT32_MAX;
+  // While the crawler walks this list (lock released between slices): the next item it will
+  // examine, or kNullRef once it has passed the head.
+  bool crawling = false;
+  Ref crawl = kNullRef;
 };
 
 }  // namespace
@@ -140,6 +160,12 @@ struct Store::Impl {
   std::atomic<uint32_t> evict_cursor{0};
   std::atomic<uint64_t> slabs_moved_base{0};  // allocator's move count at the last ResetStats
   std::unique_ptr<std::atomic<uint32_t>[]> pressure_ticks;
+  std::mutex crawl_mu;  // one crawler pass at a time (the Lru::crawl cursor is single)
+  std::atomic<uint64_t> crawler_runs{0};
+  std::mutex crawler_wake_mu;
+  std::condition_variable crawler_wake;
+  bool crawler_stop = false;  // guarded by crawler_wake_mu
+  std::thread crawler;
 
   explicit Impl(const StoreConfig& cfg) : config(cfg), clock(cfg.clock) {
     if (clock == nullptr) clock = &base::SystemClock::Instance();
@@ -167,9 +193,21 @@ struct Store::Impl {
       s.lru = std::make_unique<Lru[]>(num_classes);
       s.cc = std::make_unique<std::unique_ptr<ClassCounters>[]>(num_classes);
     }
+    if (cfg.crawler_interval_ms > 0 && clock == &base::SystemClock::Instance()) {
+      crawler = std::thread([this] { CrawlerLoop(); });
+    }
   }
 
   ~Impl() {
+    // The thread walks the shards: it must be gone before they are torn down.
+    if (crawler.joinable()) {
+      {
+        std::lock_guard lock(crawler_wake_mu);
+        crawler_stop = true;
+      }
+      crawler_wake.notify_all();
+      crawler.join();
+    }
     // Free linked items so that the allocator's bookkeeping ends balanced (pages are unmapped
     // with the allocator anyway). Outstanding ItemRefs must not outlive the Store.
     for (uint32_t i = 0; i <= shard_mask; ++i) FlushShard(shards[i]);
@@ -602,6 +640,9 @@ struct Store::Impl {
     } else {
       l.tail = prev;
     }
+    // The crawler's next item leaves the list while the crawler is between slices: its
+    // predecessor is next instead (a bumped item is relinked at the head, ahead of the walk).
+    if (l.crawling && l.crawl != kNullRef && ItemAt(l.crawl) == it) l.crawl = prev;
     it->h.lru_prev = it->h.lru_next = kNullRef;
   }
 
@@ -622,6 +663,11 @@ struct Store::Impl {
     it->h.hnext = s.buckets[b];
     s.buckets[b] = ref;
     LruLinkHead(s, it, ref, cls);
+    if (const uint32_t e = it->exptime(); e != 0) {
+      Lru& l = s.lru[cls];
+      ++l.ttl_items;
+      l.earliest_exptime = std::min(l.earliest_exptime, e);
+    }
     // Release: a page mover reads kLinked with acquire and then the key without the shard lock.
     it->Bits().fetch_or(kLinked, std::memory_order_release);
     const Footprint f = FootprintOf(it);
@@ -647,6 +693,10 @@ struct Store::Impl {
     }
     const int cls = ClassOf(it);
     LruUnlink(s, it, cls);
+    if (it->exptime() != 0) {
+      assert(s.lru[cls].ttl_items > 0);  // every exptime change of a linked item is counted
+      --s.lru[cls].ttl_items;
+    }
     it->Clear(kLinked);
     const Footprint f = FootprintOf(it);
     ClassCounters& cc = CC(s, cls);
@@ -721,6 +771,13 @@ struct Store::Impl {
   bool SetExptime(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash,
                   uint32_t exptime, int64_t now) {
     if (it->Has(kHasExptime)) {
+      // The item is linked: keep its list's TTL count in step (the crawler skips lists at 0).
+      Lru& l = s.lru[ClassOf(it)];
+      if (it->exptime() != 0) --l.ttl_items;
+      if (exptime != 0) {
+        ++l.ttl_items;
+        l.earliest_exptime = std::min(l.earliest_exptime, exptime);
+      }
       it->set_exptime(exptime);
       return true;
     }
@@ -747,6 +804,104 @@ struct Store::Impl {
     if (!it->Has(kLinked)) it = nullptr;
     DecRef(pinned);
     return false;
+  }
+
+  // ---- expiry crawler ----
+
+  // Walks class `cls`'s list of `s` from the tail, kCrawlSlice items per lock hold, unlinking
+  // expired items that only the linked state references. A pinned one is left for a later pass,
+  // as memcached's crawler does: its memory would stay held by the reader anyway, so unlinking it
+  // now would count it reclaimed before anything is reusable.
+  size_t CrawlList(Shard& s, int cls, size_t* budget) {
+    std::unique_lock lock(s.mu);
+    Lru& l = s.lru[cls];
+    if (!Due(l, Now()) || s.cc[cls] == nullptr) return 0;
+    // Items bumped or stored meanwhile are relinked at the head, ahead of the walk: bounding the
+    // walk by the list's length now keeps a busy list from holding the crawler forever.
+    size_t left = std::min<uint64_t>(*budget, s.cc[cls]->items);
+    size_t reclaimed = 0;
+    l.crawling = true;
+    l.crawl = l.tail;
+    // Items linked or given a TTL while the lock is released lower the fresh bound themselves;
+    // the walk adds every item it leaves linked. An unfinished walk keeps the old bound too.
+    const uint32_t old_earliest = l.earliest_exptime;
+    l.earliest_exptime = UINT32_MAX;
+    uint32_t seen_earliest = UINT32_MAX;
+    for (;;) {
+      const int64_t now = Now();
+      ApplyFlush(s, now);  // a pending flush that has come due empties the list first
+      for (size_t n = 0; n < kCrawlSlice && left > 0 && l.crawl != kNullRef; ++n) {
+        Item* it = ItemAt(l.crawl);
+        l.crawl = it->h.lru_prev;
+        --left;
+        --*budget;
+        if (!Expired(it, now) || it->Refs().load(std::memory_order_acquire) != 1) {
+          if (const uint32_t e = it->exptime(); e != 0) seen_earliest = std::min(seen_earliest, e);
+          continue;
+        }
+        ClassCounters& cc = CC(s, cls);
+        ++s.c.reclaimed;
+        ++cc.reclaimed;
+        ++s.c.crawler_reclaimed;
+        if (!it->Has(kFetched)) {
+          ++s.c.expired_unfetched;
+          ++cc.expired_unfetched;
+        }
+        Unlink(s, it);
+        ++reclaimed;
+      }
+      if (left == 0 || l.crawl == kNullRef || l.ttl_items == 0) break;
+      // Let workers waiting for this shard in; the cursor stays valid (LruUnlink moves it).
+      lock.unlock();
+      lock.lock();
+    }
+    // Only a walk that passed the head saw every item: items move only towards the head (Bump),
+    // never from ahead of the cursor to behind it.
+    const bool whole = l.crawl == kNullRef || l.ttl_items == 0;
+    l.earliest_exptime =
+        std::min({l.earliest_exptime, seen_earliest, whole ? UINT32_MAX : old_earliest});
+    l.crawling = false;
+    l.crawl = kNullRef;
+    return reclaimed;
+  }
+
+  static bool Due(const Lru& l, int64_t now) {
+    return l.ttl_items != 0 && static_cast<int64_t>(l.earliest_exptime) <= now;
+  }
+
+  size_t Crawl(size_t max_items) {
+    std::lock_guard crawl_lock(crawl_mu);
+    crawler_runs.fetch_add(1, std::memory_order_relaxed);
+    size_t budget = max_items;
+    size_t reclaimed = 0;
+    std::vector<int> ttl_classes;
+    for (uint32_t i = 0; i <= shard_mask && budget > 0; ++i) {
+      Shard& s = shards[i];
+      ttl_classes.clear();
+      {
+        // One short lock per shard finds the lists worth walking; most hold no TTL items.
+        std::lock_guard lock(s.mu);
+        const int64_t now = Now();
+        for (int cls = 0; cls < num_classes; ++cls) {
+          if (Due(s.lru[cls], now)) ttl_classes.push_back(cls);
+        }
+      }
+      for (int cls : ttl_classes) {
+        if (budget == 0) break;
+        reclaimed += CrawlList(s, cls, &budget);
+      }
+    }
+    return reclaimed;
+  }
+
+  void CrawlerLoop() {
+    const auto interval = std::chrono::milliseconds(config.crawler_interval_ms);
+    std::unique_lock lock(crawler_wake_mu);
+    while (!crawler_wake.wait_for(lock, interval, [this] { return crawler_stop; })) {
+      lock.unlock();
+      Crawl(SIZE_MAX);
+      lock.lock();
+    }
   }
 };
 
@@ -827,6 +982,8 @@ Store::~Store() = default;
 const StoreConfig& Store::config() const { return impl_->config; }
 
 void Store::Release(void* item) { impl_->DecRef(static_cast<Item*>(item)); }
+
+size_t Store::CrawlExpired(size_t max_items) { return impl_->Crawl(max_items); }
 
 size_t Store::MaxValueSize(size_t key_size) const {
   const size_t fixed = kMemcachedItemOverhead + key_size;
@@ -1344,6 +1501,7 @@ StoreStats Store::Stats() const {
     st.store_too_large += c.store_too_large;
     st.store_no_memory += c.store_no_memory;
     st.slab_reassign_busy_items += c.slab_reassign_busy_items;
+    st.crawler_reclaimed += c.crawler_reclaimed;
     for (int cls = 0; cls < m.num_classes; ++cls) {
       ClassStats& cs = classes[cls];
       if (s.lru[cls].tail != kNullRef) {
@@ -1404,6 +1562,7 @@ StoreStats Store::Stats() const {
   st.page_size = m.slabs->page_size();
   st.malloced_bytes = st.total_pages * st.page_size;
   st.item_header_size = kItemHeaderSize;
+  st.crawler_runs = m.crawler_runs.load(std::memory_order_relaxed);
   st.slabs_moved = m.slabs->pages_moved() - m.slabs_moved_base.load(std::memory_order_relaxed);
   return st;
 }
@@ -1412,6 +1571,7 @@ void Store::ResetStats() {
   Impl& m = *impl_;
   m.cmd_flush.store(0, std::memory_order_relaxed);
   m.slabs_moved_base.store(m.slabs->pages_moved(), std::memory_order_relaxed);
+  m.crawler_runs.store(0, std::memory_order_relaxed);
   for (uint32_t i = 0; i <= m.shard_mask; ++i) {
     Shard& s = m.shards[i];
     std::lock_guard lock(s.mu);
@@ -1478,6 +1638,9 @@ void Store::VisitCounters(base::CounterVisitor& v) const {
           "Live items evicted to empty a page for a move");
   counter("slab_reassign_busy_items", st.slab_reassign_busy_items,
           "Page moves that skipped a page holding a pinned or busy item");
+  counter("crawler_reclaimed", st.crawler_reclaimed,
+          "Expired items the background crawler unlinked (also in reclaimed)");
+  counter("crawler_runs", st.crawler_runs, "Expiry crawler passes");
 }
 
 }  // namespace kmd::cache

@@ -36,9 +36,14 @@ struct StoreConfig {
   size_t memory_limit = 64u << 20;  // -m: everything items cost (pages, index) stays under it
   size_t max_item_size = 1u << 20;  // -I: key + value + item header
   size_t page_size = 1u << 20;      // slab page
-  uint32_t shards = 64;
-  bool evictions = true;  // -M turns them off: a full store answers kNoMemory             // power of two
+  uint32_t shards = 64;             // power of two
+  bool evictions = true;            // -M turns them off: a full store answers kNoMemory
   const base::Clock* clock = &base::SystemClock::Instance();
+  // A background thread gives expired items' memory back every this many milliseconds (memcached's
+  // LRU crawler); 0 = no thread, expired items go only lazily or via CrawlExpired(). The thread
+  // runs only with the SystemClock: under another clock (tests) time moves when the caller moves
+  // it, so a thread could only race the caller.
+  uint32_t crawler_interval_ms = 1000;
 };
 
 // What a reader may know of an item besides key and value.
@@ -189,6 +194,8 @@ struct StoreStats {
   // and moves that skipped a page because an item on it was pinned by a reader or being written.
   uint64_t slabs_moved = 0, slab_reassign_evictions = 0, slab_reassign_busy_items = 0;
   uint64_t store_too_large = 0, store_no_memory = 0;  // sets refused: size, no memory
+  // Expiry crawler: expired items it unlinked (also counted in reclaimed) and passes it made.
+  uint64_t crawler_reclaimed = 0, crawler_runs = 0;
   std::vector<ClassStats> classes;  // classes with at least one page
 };
 
@@ -217,6 +224,13 @@ class Store {
   void ResetStats();
   void VisitCounters(base::CounterVisitor& visitor) const;
   const StoreConfig& config() const;
+
+  // One crawler pass: walks every shard's per-class LRU lists that hold items with a TTL, a few
+  // hundred items per shard-lock hold, and unlinks the expired items no reader pins (a pinned one
+  // goes on a later pass). Examines at most `max_items` items in all (and each list at most as
+  // many items as it held when its walk began). Returns the number of items reclaimed. The
+  // crawler thread calls this too; calls are serialized.
+  size_t CrawlExpired(size_t max_items);
 
   // Largest key + value the store accepts (for protocol-level E2BIG before reading a value).
   size_t MaxValueSize(size_t key_size) const;
