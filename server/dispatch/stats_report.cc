@@ -98,6 +98,8 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   l.Add("slab_reassign_evictions", s.slab_reassign_evictions);
   l.Add("slab_reassign_busy_items", s.slab_reassign_busy_items);
   l.Add("slabs_moved", s.slabs_moved);
+  l.Add("crawler_reclaimed", s.crawler_reclaimed);
+  l.Add("crawler_runs", s.crawler_runs);
   // No LRU tail is ever skipped for a held reference: readers pin items without blocking eviction.
   l.Add("lrutail_reflocked", 0);
   l.Add("total_malloced", s.malloced_bytes);
