@@ -35,6 +35,7 @@ struct MemoryConfig {
 struct ConnectionsConfig {
   uint32_t max = 1024;                            // -c
   std::chrono::milliseconds drain_timeout{5000};  // SIGTERM: time to finish in-flight requests
+  uint32_t reqs_per_event = 20;  // -R: requests served per read before other connections' turn
 };
 
 struct ItemsConfig {

@@ -112,7 +112,7 @@ inline constexpr std::array<Descriptor, 2> kMemoryOptions{{
      .get = [](const Config& c) { return BoolText(c.memory.evictions); }},
 }};
 
-inline constexpr std::array<Descriptor, 2> kConnectionsOptions{{
+inline constexpr std::array<Descriptor, 3> kConnectionsOptions{{
     {.key = "connections.max", .type = ValueType::kUint, .default_text = "1024",
      .unit = "connections", .min = 1, .max = 1u << 20, .short_flag = 'c',
      .long_flag = "conn-limit", .arg_name = "<num>",
@@ -127,6 +127,14 @@ inline constexpr std::array<Descriptor, 2> kConnectionsOptions{{
        c.connections.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(v.number));
      },
      .get = [](const Config& c) { return FormatDuration(c.connections.drain_timeout); }},
+    {.key = "connections.reqs_per_event", .type = ValueType::kUint, .default_text = "20",
+     .unit = "requests", .min = 1, .max = 1u << 20, .short_flag = 'R',
+     .long_flag = "max-reqs-per-event", .arg_name = "<num>",
+     .help = "requests served from one connection's read before the worker serves others "
+             "(their output still leaves in one write per batch; counted as conn_yields)",
+     .set = [](Config& c,
+               const Value& v) { c.connections.reqs_per_event = static_cast<uint32_t>(v.number); },
+     .get = [](const Config& c) { return std::to_string(c.connections.reqs_per_event); }},
 }};
 
 inline constexpr std::array<Descriptor, 1> kItemsOptions{{
@@ -254,7 +262,7 @@ struct FlagDescriptor {
   std::string_view help;
 };
 
-inline constexpr std::array<FlagDescriptor, 28> kFlags{{
+inline constexpr std::array<FlagDescriptor, 27> kFlags{{
     {'h', "help", false, FlagAction::kHelp, "", "print this help and exit"},
     {'V', "version", false, FlagAction::kVersion, "", "print the version and exit"},
     {'i', "license", false, FlagAction::kLicense, "", "print the license and exit"},
@@ -276,8 +284,6 @@ inline constexpr std::array<FlagDescriptor, 28> kFlags{{
     {'n', "slab-min-size", true, FlagAction::kWarn, "<bytes>", "ignored: own slab classes"},
     {'L', "enable-largepages", false, FlagAction::kWarn, "", "ignored: no large pages here"},
     {'D', "", true, FlagAction::kWarn, "<char>", "ignored: no per-prefix stats"},
-    {'R', "max-reqs-per-event", true, FlagAction::kWarn, "<num>",
-     "ignored: every complete request in a read is served"},
     {'C', "disable-cas", false, FlagAction::kWarn, "", "ignored: CAS is always on"},
     {'b', "listen-backlog", true, FlagAction::kWarn, "<num>", "ignored: the system's backlog"},
     {'B', "protocol", true, FlagAction::kWarn, "<name>",

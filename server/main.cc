@@ -153,6 +153,7 @@ int main(int argc, char** argv) {
   }
   if (!DropPrivileges(config)) return 1;
   ctx.flush_enabled = config.commands.flush_all;
+  ctx.reqs_per_event = config.connections.reqs_per_event;
   // memcached serves `shutdown` only with -A.
   if (config.commands.shutdown) ctx.shutdown = [&server] { server.RequestShutdown(); };
   server.on_reload = [] { spdlog::info("SIGHUP: nothing to reload in this version"); };

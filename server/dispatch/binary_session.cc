@@ -29,9 +29,14 @@ BinarySession::BinarySession(DispatchContext& ctx) : ProtocolSession(ctx) {}
 net::ProcessResult BinarySession::Process(std::string_view input) {
   net::ProcessResult result;
   size_t pos = 0;
+  size_t served = 0;
   while (pos < input.size()) {
     if (OutputFull()) {
       result.output_full = true;
+      break;
+    }
+    if (YieldDue(served++)) {
+      result.yield = true;
       break;
     }
     Request req;

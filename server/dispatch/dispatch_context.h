@@ -29,6 +29,7 @@ struct DispatchContext {
   std::atomic<int> verbosity{0};
   // Appends `stats settings` lines (derived from the Config by main).
   std::function<void(StatLines*)> settings;
+  uint32_t reqs_per_event = 20;  // memcached -R
   // memcached -F clears it: flush_all is refused.
   bool flush_enabled = true;
   // Requests a graceful shutdown (text `shutdown` when enabled); may be empty.

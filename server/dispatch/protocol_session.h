@@ -24,6 +24,9 @@ class ProtocolSession : public net::Session {
   explicit ProtocolSession(DispatchContext& ctx) : ctx_(ctx) {}
   // Past the soft limit a session stops parsing so the connection writes first (bounded output).
   bool OutputFull() const { return out_.pending_bytes() > OutputBuffer::kSoftLimitBytes; }
+  // memcached -R: after this many requests from one read, the worker serves other connections
+  // before the rest (the output still leaves in one write unless it grows past the soft limit).
+  bool YieldDue(size_t served) const { return served >= ctx_.reqs_per_event; }
 
   DispatchContext& ctx_;
   OutputBuffer out_;

@@ -31,9 +31,14 @@ TextSession::TextSession(DispatchContext& ctx) : ProtocolSession(ctx) {}
 net::ProcessResult TextSession::Process(std::string_view input) {
   net::ProcessResult result;
   size_t pos = 0;
+  size_t served = 0;
   while (pos < input.size()) {
     if (OutputFull()) {
       result.output_full = true;
+      break;
+    }
+    if (YieldDue(served++)) {
+      result.yield = true;
       break;
     }
     std::string_view rest = input.substr(pos);

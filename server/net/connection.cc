@@ -4,6 +4,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -114,8 +115,14 @@ void Connection<Socket>::ProcessInput() {
       begin_ += r.consumed;
       swallow_ += r.swallow;
       if (r.close) close_after_write_ = true;
-      if (r.output_full && session_->HasOutput()) {
+      if (r.yield) {
+        // Fairness (memcached -R): other connections' events run before the rest of this input.
         counters_.conn_yields.fetch_add(1, std::memory_order_relaxed);
+        asio::post(socket_.get_executor(),
+                   [self = this->shared_from_this()] { self->ProcessInput(); });
+        return;
+      }
+      if (r.output_full && session_->HasOutput()) {
         want_write = true;
         break;
       }

@@ -21,6 +21,7 @@ struct ProcessResult {
   size_t swallow = 0;        // further bytes to discard after `consumed` (value of a rejected set)
   bool close = false;        // close after writing pending output (quit, unrecoverable stream)
   bool output_full = false;  // stopped early: write pending output, then call Process again
+  bool yield = false;        // served its per-read budget (-R): let other connections run first
 };
 
 class Session {

@@ -64,7 +64,7 @@ struct Harness {
       last.close = r.close;
       last.output_full |= r.output_full;
       Drain(&replies);
-      if (!r.output_full) break;
+      if (!r.output_full && !r.yield) break;  // a connection resumes after either
     }
     last.consumed = total;
     return replies;

@@ -28,8 +28,13 @@ struct Harness {
     return config;
   }
   std::string Run(std::string_view in) {
-    kmd::net::ProcessResult r = session->Process(in);
-    CHECK(r.consumed == in.size());
+    kmd::net::ProcessResult r;
+    size_t consumed = 0;
+    do {  // a connection resumes after a -R yield
+      r = session->Process(in.substr(consumed));
+      consumed += r.consumed;
+    } while (r.yield);
+    CHECK(consumed == in.size());
     std::vector<iovec> iov;
     session->TakeOutput(&iov);
     std::string out;

@@ -41,7 +41,7 @@ struct Harness {
       pending.erase(0, r.consumed);
       last = r;
       out += Drain();
-    } while (r.output_full);
+    } while (r.output_full || r.yield);  // a connection resumes after either
     return out;
   }
 
@@ -272,4 +272,18 @@ TEST_CASE("stats.t: listen_disabled_num, time_in_listen_disabled_us, lrutail_ref
   CHECK(general.find("STAT listen_disabled_num 0\r\n") != std::string::npos);
   CHECK(general.find("STAT time_in_listen_disabled_us 0\r\n") != std::string::npos);
   CHECK(general.find("STAT lrutail_reflocked 0\r\n") != std::string::npos);
+}
+
+TEST_CASE("-R: after reqs_per_event requests of one read the session yields, then resumes") {
+  Harness h;
+  h.ctx.reqs_per_event = 3;
+  std::string in;
+  for (int i = 0; i < 7; ++i) in += "version\r\n";
+  kmd::net::ProcessResult first = h.session->Process(in);
+  CHECK(first.yield);
+  CHECK(first.consumed == 3 * 9);
+  CHECK(h.Drain() == "VERSION 1.6.18\r\nVERSION 1.6.18\r\nVERSION 1.6.18\r\n");
+  h.pending.clear();
+  CHECK(h.Run(in.substr(first.consumed)).size() == 4 * 16);
+  CHECK_FALSE(h.last.yield);
 }
