@@ -985,6 +985,8 @@ void Store::Release(void* item) { impl_->DecRef(static_cast<Item*>(item)); }
 
 size_t Store::CrawlExpired(size_t max_items) { return impl_->Crawl(max_items); }
 
+uint32_t Store::ItemHeaderSize() { return kItemHeaderSize; }
+
 size_t Store::MaxValueSize(size_t key_size) const {
   const size_t fixed = kMemcachedItemOverhead + key_size;
   return impl_->config.max_item_size > fixed ? impl_->config.max_item_size - fixed : 0;

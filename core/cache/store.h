@@ -234,6 +234,8 @@ class Store {
 
   // Largest key + value the store accepts (for protocol-level E2BIG before reading a value).
   size_t MaxValueSize(size_t key_size) const;
+  // Bytes of metadata every item carries (the fixed header; optional fields come on top).
+  static uint32_t ItemHeaderSize();
 
  private:
   friend class ItemRef;
