@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/cache/policy/eviction_policy.h"
 #include "core/memory/slab_allocator.h"
 
 namespace kmd::cache {
@@ -39,8 +40,7 @@ inline constexpr uint8_t kMaxRefs = 250;
 
 struct __attribute__((packed)) ItemHeader {
   Ref hnext;
-  Ref lru_prev;
-  Ref lru_next;
+  policy::PolicyLinks policy;  // the eviction policy's state (LRU: list links)
   uint32_t cas_lo;
   uint16_t cas_hi;
   uint8_t nkey;

@@ -9,7 +9,7 @@
 // blocking: the mover holds no other lock) and the allocator reassigns it; see MovePageTo.
 // Expiry crawler (CrawlExpired, and a thread that calls it): walks LRU lists tail to head in
 // slices of kCrawlSlice items per shard-lock hold; its position is kept in the list (Lru::crawl)
-// so that LruUnlink can step it past an item another thread unlinks while the lock is released.
+// so that PolicyRemove can step it past an item another thread unlinks while the lock is released.
 // Invariant: pages + index <= memory_limit; an item is freed when its last reference (the linked
 // state's or an ItemRef's) is dropped.
 #include "core/cache/store.h"
@@ -27,6 +27,7 @@
 
 #include "core/base/hash.h"
 #include "core/cache/item.h"
+#include "core/cache/policy/lru_policy.h"
 #include "core/memory/rebalance.h"
 #include "core/memory/slab_allocator.h"
 
@@ -115,9 +116,14 @@ struct ShardCounters {
   uint64_t crawler_reclaimed = 0;
 };
 
+// The eviction policy behind the policy seam (policy/eviction_policy.h); LRU in this version.
+using Policy = policy::LruPolicy;
+static_assert(policy::kNoItem == kNullRef, "policies and the slab allocator share the null ref");
+static_assert(policy::EvictionPolicy<Policy, policy::PolicyLinks& (*)(uint32_t)>);
+
+// One slab class's items in one shard: the policy's ordering plus the crawler's bookkeeping.
 struct Lru {
-  Ref head = kNullRef;
-  Ref tail = kNullRef;
+  Policy policy;
   // Linked items with a non-zero exptime: the crawler skips a list without any, so a cache that
   // sets no TTLs pays nothing for it.
   uint32_t ttl_items = 0;
@@ -261,6 +267,11 @@ struct Store::Impl {
             kItemHeaderSize + opt + kChainHeadExtra + conts * kContinuationHeader, nkey + vlen};
   }
 
+  // The policy's view of an item: its PolicyLinks, found from its ref.
+  auto Links() {
+    return [this](Ref r) -> policy::PolicyLinks& { return ItemAt(r)->h.policy; };
+  }
+
   // Pops the LRU tail (or one of the few above it) of class `cls` in some shard, freeing memory.
   // Must be called with no shard lock held.
   bool EvictOne(int cls, uint32_t home, int64_t now) {
@@ -274,10 +285,10 @@ struct Store::Impl {
       } else if (!lock.try_lock()) {
         continue;
       }
-      Ref r = s.lru[cls].tail;
+      Ref r = s.lru[cls].policy.Victim();
       for (int tries = 0; tries < kTailSearch && r != kNullRef; ++tries) {
         Item* it = ItemAt(r);
-        const Ref prev = it->h.lru_prev;
+        const Ref prev = s.lru[cls].policy.Next(r, Links());
         // -M (no evictions): only expired items may give their memory back.
         if (it->Refs().load(std::memory_order_acquire) == 1 &&
             (config.evictions || Expired(it, now))) {
@@ -364,7 +375,7 @@ struct Store::Impl {
         if (const ClassCounters* cc = s.cc[cls].get()) snap[cls].items += cc->items;
         // The age of what EvictOne would evict: a pinned tail item is passed over there, so it
         // must not make the class look old here.
-        Ref r = s.lru[cls].tail;
+        Ref r = s.lru[cls].policy.Victim();
         for (int tries = 0; tries < kTailSearch && r != kNullRef; ++tries) {
           const Item* it = ItemAt(r);
           if (const_cast<Item*>(it)->Refs().load(std::memory_order_relaxed) == 1) {
@@ -372,7 +383,7 @@ struct Store::Impl {
             snap[cls].tail_age = std::max(snap[cls].tail_age, age);
             break;
           }
-          r = it->h.lru_prev;
+          r = s.lru[cls].policy.Next(r, Links());
         }
       }
     }
@@ -543,8 +554,7 @@ struct Store::Impl {
       std::memcpy(it->chain_ptr() + 4, &next, 4);
     }
     it->h.hnext = kNullRef;
-    it->h.lru_prev = kNullRef;
-    it->h.lru_next = kNullRef;
+    it->h.policy = policy::PolicyLinks{};
     it->set_cas(0);
     it->h.nkey = static_cast<uint8_t>(key.size());
     it->Bits().store(layout, std::memory_order_relaxed);
@@ -618,41 +628,17 @@ struct Store::Impl {
     return nullptr;
   }
 
-  void LruLinkHead(Shard& s, Item* it, Ref ref, int cls) {
+  void PolicyRemove(Shard& s, Item* it, int cls) {
     Lru& l = s.lru[cls];
-    it->h.lru_prev = kNullRef;
-    it->h.lru_next = l.head;
-    if (l.head != kNullRef) ItemAt(l.head)->h.lru_prev = ref;
-    l.head = ref;
-    if (l.tail == kNullRef) l.tail = ref;
-  }
-
-  void LruUnlink(Shard& s, Item* it, int cls) {
-    Lru& l = s.lru[cls];
-    const Ref prev = it->h.lru_prev, next = it->h.lru_next;
-    if (prev != kNullRef) {
-      ItemAt(prev)->h.lru_next = next;
-    } else {
-      l.head = next;
-    }
-    if (next != kNullRef) {
-      ItemAt(next)->h.lru_prev = prev;
-    } else {
-      l.tail = prev;
-    }
-    // The crawler's next item leaves the list while the crawler is between slices: its
-    // predecessor is next instead (a bumped item is relinked at the head, ahead of the walk).
-    if (l.crawling && l.crawl != kNullRef && ItemAt(l.crawl) == it) l.crawl = prev;
-    it->h.lru_prev = it->h.lru_next = kNullRef;
+    const Ref ref = RefOf(it);
+    // The crawler's next item leaves the list while the crawler is between slices: the item after
+    // it in eviction order is next instead (a bumped item is reinserted ahead of the walk).
+    if (l.crawling && l.crawl == ref) l.crawl = l.policy.Next(ref, Links());
+    l.policy.Remove(ref, Links());
   }
 
   void Bump(Shard& s, Item* it, int64_t now) {
-    const int cls = ClassOf(it);
-    const Ref ref = RefOf(it);
-    if (s.lru[cls].head != ref) {
-      LruUnlink(s, it, cls);
-      LruLinkHead(s, it, ref, cls);
-    }
+    s.lru[ClassOf(it)].policy.Hit(RefOf(it), Links());
     it->h.atime = Now16(now);
   }
 
@@ -662,7 +648,7 @@ struct Store::Impl {
     const uint32_t b = Bucket(s, hash);
     it->h.hnext = s.buckets[b];
     s.buckets[b] = ref;
-    LruLinkHead(s, it, ref, cls);
+    s.lru[cls].policy.Insert(ref, Links());
     if (const uint32_t e = it->exptime(); e != 0) {
       Lru& l = s.lru[cls];
       ++l.ttl_items;
@@ -692,7 +678,7 @@ struct Store::Impl {
       prev->h.hnext = it->h.hnext;
     }
     const int cls = ClassOf(it);
-    LruUnlink(s, it, cls);
+    PolicyRemove(s, it, cls);
     if (it->exptime() != 0) {
       assert(s.lru[cls].ttl_items > 0);  // every exptime change of a linked item is counted
       --s.lru[cls].ttl_items;
@@ -716,10 +702,10 @@ struct Store::Impl {
   // counted as reclaimed, which is what memcached reports once it reuses their memory.
   void FlushShard(Shard& s) {
     for (int cls = 0; cls < num_classes; ++cls) {
-      while (s.lru[cls].head != kNullRef) {
+      while (!s.lru[cls].policy.empty()) {
         ++s.c.reclaimed;
         ++CC(s, cls).reclaimed;
-        Unlink(s, ItemAt(s.lru[cls].head));
+        Unlink(s, ItemAt(s.lru[cls].policy.head()));
       }
     }
   }
@@ -821,7 +807,7 @@ struct Store::Impl {
     size_t left = std::min<uint64_t>(*budget, s.cc[cls]->items);
     size_t reclaimed = 0;
     l.crawling = true;
-    l.crawl = l.tail;
+    l.crawl = l.policy.Victim();
     // Items linked or given a TTL while the lock is released lower the fresh bound themselves;
     // the walk adds every item it leaves linked. An unfinished walk keeps the old bound too.
     const uint32_t old_earliest = l.earliest_exptime;
@@ -832,7 +818,7 @@ struct Store::Impl {
       ApplyFlush(s, now);  // a pending flush that has come due empties the list first
       for (size_t n = 0; n < kCrawlSlice && left > 0 && l.crawl != kNullRef; ++n) {
         Item* it = ItemAt(l.crawl);
-        l.crawl = it->h.lru_prev;
+        l.crawl = l.policy.Next(l.crawl, Links());
         --left;
         --*budget;
         if (!Expired(it, now) || it->Refs().load(std::memory_order_acquire) != 1) {
@@ -851,7 +837,7 @@ struct Store::Impl {
         ++reclaimed;
       }
       if (left == 0 || l.crawl == kNullRef || l.ttl_items == 0) break;
-      // Let workers waiting for this shard in; the cursor stays valid (LruUnlink moves it).
+      // Let workers waiting for this shard in; the cursor stays valid (PolicyRemove moves it).
       lock.unlock();
       lock.lock();
     }
@@ -1506,8 +1492,8 @@ StoreStats Store::Stats() const {
     st.crawler_reclaimed += c.crawler_reclaimed;
     for (int cls = 0; cls < m.num_classes; ++cls) {
       ClassStats& cs = classes[cls];
-      if (s.lru[cls].tail != kNullRef) {
-        const Item* tail = m.ItemAt(s.lru[cls].tail);
+      if (!s.lru[cls].policy.empty()) {
+        const Item* tail = m.ItemAt(s.lru[cls].policy.Victim());
         cs.oldest_age =
             std::max<int64_t>(cs.oldest_age, static_cast<uint16_t>(m.Now16(now) - tail->h.atime));
       }
