@@ -243,6 +243,21 @@ struct Store::Impl {
     return ((s.cas_counter << shard_bits) | shard_index) & kCasMask;
   }
 
+  // The CAS a mutation gives its item: the client's (meta E) when it named one, else a fresh one.
+  uint64_t MutationCas(Shard& s, uint32_t shard_index, uint64_t explicit_cas) {
+    return explicit_cas != 0 ? explicit_cas & kCasMask : NextCas(s, shard_index);
+  }
+
+  // After copying `old` into `fresh` without the shard lock (lock now held again): true when
+  // `old` is still the linked version that was copied; otherwise both references are dropped
+  // and the caller starts over against the new state.
+  bool StillCurrent(Item* old, uint64_t old_cas, Item* fresh) {
+    if (old->Has(kLinked) && old->cas() == old_cas) return true;
+    DecRef(old);
+    DecRef(fresh);
+    return false;
+  }
+
   // ---- item sizing and memory ----
 
   size_t HeadCapacity(size_t opt, size_t nkey) const {
@@ -1124,7 +1139,7 @@ StoreResult Store::Set(const StoreArgs& args) {
           m.DecRef(fresh);
           continue;
         }
-        fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+        fresh->set_cas(m.MutationCas(s, si, args.new_cas));
         ++m.CC(s, m.ClassOf(fresh)).cmd_set;
         m.Link(s, fresh, hash);
         res.status = OpStatus::kOk;
@@ -1163,12 +1178,8 @@ StoreResult Store::Set(const StoreArgs& args) {
         res.status = OpStatus::kNotStored;
         return res;
       }
-      if (!old->Has(kLinked) || old->cas() != old_cas) {
-        m.DecRef(old);
-        m.DecRef(fresh);
-        continue;  // changed under us: start over against the new state
-      }
-      fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      if (!m.StillCurrent(old, old_cas, fresh)) continue;
+      fresh->set_cas(m.MutationCas(s, si, args.new_cas));
       ++m.CC(s, m.ClassOf(fresh)).cmd_set;
       m.Replace(s, old, fresh, hash);
       m.DecRef(old);
@@ -1245,7 +1256,7 @@ StoreResult Store::Set(const StoreArgs& args) {
     m.DecRef(fresh);
     return res;
   }
-  fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+  fresh->set_cas(m.MutationCas(s, si, args.new_cas));
   if (old != nullptr) {
     m.Replace(s, old, fresh, hash);
   } else {
@@ -1292,7 +1303,7 @@ OpStatus Store::Delete(const DeleteArgs& args) {
   }
   it->Set(kStale);
   it->Clear(kWinSent);
-  it->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+  it->set_cas(m.MutationCas(s, si, args.new_cas));
   return OpStatus::kOk;
 }
 
@@ -1335,7 +1346,7 @@ ArithResult Store::Arith(const ArithArgs& args) {
         m.DecRef(fresh);
         continue;
       }
-      fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      fresh->set_cas(m.MutationCas(s, si, args.new_cas));
       m.Link(s, fresh, hash);
       res.status = OpStatus::kOk;
       res.value = args.initial;
@@ -1372,7 +1383,7 @@ ArithResult Store::Arith(const ArithArgs& args) {
       char* v = it->value_ptr();
       std::memcpy(v, buf, len);
       std::memset(v + len, ' ', old_len - len);
-      it->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      it->set_cas(m.MutationCas(s, si, args.new_cas));
       m.Bump(s, it, now);
     } else {
       const uint64_t old_cas = it->cas();
@@ -1388,12 +1399,8 @@ ArithResult Store::Arith(const ArithArgs& args) {
         res.status = OpStatus::kNoMemory;
         return res;
       }
-      if (!it->Has(kLinked) || it->cas() != old_cas) {
-        m.DecRef(it);
-        m.DecRef(fresh);
-        continue;
-      }
-      fresh->set_cas(args.new_cas ? args.new_cas & kCasMask : m.NextCas(s, si));
+      if (!m.StillCurrent(it, old_cas, fresh)) continue;
+      fresh->set_cas(m.MutationCas(s, si, args.new_cas));
       m.Replace(s, it, fresh, hash);
       m.DecRef(it);
       it = fresh;

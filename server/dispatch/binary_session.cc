@@ -31,14 +31,7 @@ net::ProcessResult BinarySession::Process(std::string_view input) {
   size_t pos = 0;
   size_t served = 0;
   while (pos < input.size()) {
-    if (OutputFull()) {
-      result.output_full = true;
-      break;
-    }
-    if (YieldDue(served++)) {
-      result.yield = true;
-      break;
-    }
+    if (MustPause(served++, &result)) break;
     Request req;
     ParseResult pr = protocol::binary::Parse(input.substr(pos), ctx_.limits, &req);
     if (pr.outcome == ParseOutcome::kNeedMore) break;

@@ -27,16 +27,22 @@ int64_t RemainingTtl(DispatchContext& ctx, int64_t exptime) {
   return exptime == 0 ? -1 : exptime - Now(ctx);
 }
 
+// Echoes `f` if it is one every meta reply carries the same way (O opaque, k key); false for
+// the command-specific flags.
+bool EchoFlag(const Request& req, const protocol::text::MetaFlag& f, MetaLine* line) {
+  if (f.flag == 'O') {
+    line->Raw(" O").Raw(f.token);
+  } else if (f.flag == 'k') {
+    line->Key(req.key(), req.meta.base64_key);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // The flags every meta reply echoes: opaque and key, in request order.
 void EchoOpaqueAndKey(const Request& req, MetaLine* line) {
-  const MetaArgs& m = req.meta;
-  for (uint8_t i = 0; i < m.count; ++i) {
-    if (m.flags[i].flag == 'O') {
-      line->Raw(" O").Raw(m.flags[i].token);
-    } else if (m.flags[i].flag == 'k') {
-      line->Key(req.key(), m.base64_key);
-    }
-  }
+  for (uint8_t i = 0; i < req.meta.count; ++i) EchoFlag(req, req.meta.flags[i], line);
 }
 
 void Emit(OutputBuffer* out, MetaLine& line) { out->Append(line.Finish()); }
@@ -102,13 +108,8 @@ void MetaGet(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
       case 'h':
         line.Flag('h', info.fetched_before ? 1 : 0);
         break;
-      case 'O':
-        line.Raw(" O").Raw(f.token);
-        break;
-      case 'k':
-        line.Key(req.key(), m.base64_key);
-        break;
       default:
+        EchoFlag(req, f, &line);
         break;
     }
   }
@@ -193,12 +194,10 @@ void MetaSet(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
   MetaLine line(status);
   for (uint8_t i = 0; i < m.count; ++i) {
     const auto& f = m.flags[i];
-    if (f.flag == 'O') {
-      line.Raw(" O").Raw(f.token);
-    } else if (f.flag == 'k') {
-      line.Key(req.key(), m.base64_key);
-    } else if (f.flag == 'c') {
+    if (f.flag == 'c') {
       line.Flag('c', r.status == cache::OpStatus::kOk ? r.cas : 0);
+    } else {
+      EchoFlag(req, f, &line);
     }
   }
   Emit(out, line);
@@ -296,13 +295,8 @@ void MetaArithmetic(DispatchContext& ctx, const Request& req, OutputBuffer* out)
       case 't':
         line.FlagSigned('t', RemainingTtl(ctx, r.info.exptime));
         break;
-      case 'O':
-        line.Raw(" O").Raw(f.token);
-        break;
-      case 'k':
-        line.Key(req.key(), m.base64_key);
-        break;
       default:
+        EchoFlag(req, f, &line);
         break;
     }
   }

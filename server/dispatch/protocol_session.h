@@ -22,11 +22,21 @@ class ProtocolSession : public net::Session {
 
  protected:
   explicit ProtocolSession(DispatchContext& ctx) : ctx_(ctx) {}
-  // Past the soft limit a session stops parsing so the connection writes first (bounded output).
-  bool OutputFull() const { return out_.pending_bytes() > OutputBuffer::kSoftLimitBytes; }
-  // memcached -R: after this many requests from one read, the worker serves other connections
-  // before the rest (the output still leaves in one write unless it grows past the soft limit).
-  bool YieldDue(size_t served) const { return served >= ctx_.reqs_per_event; }
+  // Checked before each request of a read: stop when the pending output is past its soft limit
+  // (the connection writes first: bounded output) or when `served` requests have used up the -R
+  // budget (memcached's reqs_per_event: other connections go first; the output still leaves in
+  // one write). Says which in `result`.
+  bool MustPause(size_t served, net::ProcessResult* result) const {
+    if (out_.pending_bytes() > OutputBuffer::kSoftLimitBytes) {
+      result->output_full = true;
+      return true;
+    }
+    if (served >= ctx_.reqs_per_event) {
+      result->yield = true;
+      return true;
+    }
+    return false;
+  }
 
   DispatchContext& ctx_;
   OutputBuffer out_;

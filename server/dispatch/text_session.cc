@@ -33,14 +33,7 @@ net::ProcessResult TextSession::Process(std::string_view input) {
   size_t pos = 0;
   size_t served = 0;
   while (pos < input.size()) {
-    if (OutputFull()) {
-      result.output_full = true;
-      break;
-    }
-    if (YieldDue(served++)) {
-      result.yield = true;
-      break;
-    }
+    if (MustPause(served++, &result)) break;
     std::string_view rest = input.substr(pos);
     protocol::text::ParseResult r = protocol::text::Parse(rest, ctx_.limits, &req_);
     if (r.close) {
