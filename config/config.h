@@ -48,6 +48,11 @@ struct LogConfig {
   std::string file;            // empty: stderr
 };
 
+// Which eviction policy orders each slab class's items (core/cache/policy).
+struct EvictionConfig {
+  std::string policy = "adaptive";  // adaptive | lru | lfu | fifo | s3fifo | sieve | wtinylfu
+};
+
 struct MetricsConfig {
   bool enabled = true;
   std::string listen = "127.0.0.1:9150";  // HOST:PORT of the Prometheus /metrics endpoint
@@ -71,6 +76,7 @@ struct Config {
   ConnectionsConfig connections;
   uint32_t threads = DefaultThreads();  // -t
   ItemsConfig items;
+  EvictionConfig eviction;
   LogConfig log;
   std::string user;        // -u; drop privileges to this user after binding
   bool daemonize = false;  // -d

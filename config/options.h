@@ -200,6 +200,15 @@ inline constexpr std::array<Descriptor, 2> kCommandsOptions{{
      .get = [](const Config& c) { return BoolText(c.commands.flush_all); }},
 }};
 
+inline constexpr std::array<Descriptor, 1> kEvictionOptions{{
+    {.key = "eviction.policy", .type = ValueType::kEnum, .default_text = "adaptive",
+     .unit = "policy", .choices = "adaptive|lru|lfu|fifo|s3fifo|sieve|wtinylfu",
+     .long_flag = "eviction-policy", .arg_name = "<policy>",
+     .help = "how each slab class picks what to evict (adaptive: learns the best of the others)",
+     .set = [](Config& c, const Value& v) { c.eviction.policy = v.text; },
+     .get = [](const Config& c) { return c.eviction.policy; }},
+}};
+
 inline constexpr std::array<Descriptor, 4> kGeneralOptions{{
     {.key = "threads", .type = ValueType::kUint, .default_text = "number of cores",
      .unit = "threads", .min = 1, .max = 1024, .short_flag = 't', .long_flag = "threads",
@@ -225,12 +234,13 @@ inline constexpr std::array<Descriptor, 4> kGeneralOptions{{
 // clang-format on
 #pragma GCC diagnostic pop
 
-inline constexpr std::array<Section, 9> kSections{{
+inline constexpr std::array<Section, 10> kSections{{
     {"", "general", kGeneralOptions},
     {"listen", "where memcached clients connect", kListenOptions},
     {"memory", "the RAM tier", kMemoryOptions},
     {"connections", "client connections", kConnectionsOptions},
     {"items", "item limits", kItemsOptions},
+    {"eviction", "eviction policy", kEvictionOptions},
     {"log", "logging", kLogOptions},
     {"metrics", "Prometheus exporter", kMetricsOptions},
     {"admin", "admin HTTP endpoints", kAdminOptions},

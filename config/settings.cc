@@ -50,6 +50,7 @@ std::vector<std::pair<std::string, std::string>> SettingsLines(const Config& c) 
       {"idle_timeout", "0"},
       {"track_sizes", "no"},
       {"ssl_enabled", "no"},
+      {"eviction_policy", c.eviction.policy},
   };
 }
 

@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
   store_config.memory_limit = config.memory.limit;
   store_config.max_item_size = config.items.max_size;
   store_config.evictions = config.memory.evictions;
+  // The config layer validated the name against the same list.
+  store_config.policy =
+      kmd::cache::policy::ParsePolicyKind(config.eviction.policy).value_or(store_config.policy);
   kmd::cache::Store store(store_config);
 
   kmd::net::ServerCounters counters;

@@ -45,7 +45,8 @@ struct __attribute__((packed)) ItemHeader {
   uint16_t cas_hi;
   uint8_t nkey;
   uint8_t bits;      // ItemBits; accessed through Bits() (std::atomic_ref)
-  uint8_t vlen[3];   // value bytes in this chunk (head part for chained items)
+  uint8_t vlen[3];   // low 20 bits: value bytes in this chunk (head part for chained items);
+                     // high 4 bits: the eviction policy's per-item meta (policy::ItemView)
   uint8_t refcount;  // accessed through Refs() (std::atomic_ref)
   uint16_t atime;    // seconds since store start, wrapping
 };
@@ -54,6 +55,8 @@ static_assert(sizeof(ItemHeader) == 26, "item header size is part of the memory 
 inline constexpr size_t kItemHeaderSize = sizeof(ItemHeader);
 inline constexpr size_t kChainHeadExtra = 8;  // total length + next ref
 inline constexpr size_t kContinuationHeader = 4;
+// Chunk value lengths must fit the 20 bits of vlen: the store caps its page size at this.
+inline constexpr size_t kMaxPageSize = size_t{1} << 20;
 inline constexpr uint64_t kCasMask = (uint64_t{1} << 48) - 1;
 
 struct Item {
@@ -82,11 +85,19 @@ struct Item {
     h.cas_lo = static_cast<uint32_t>(cas);
     h.cas_hi = static_cast<uint16_t>((cas >> 32) & 0xFFFF);
   }
-  uint32_t chunk_vlen() const { return h.vlen[0] | (h.vlen[1] << 8) | (uint32_t{h.vlen[2]} << 16); }
+  uint32_t chunk_vlen() const {
+    return h.vlen[0] | (h.vlen[1] << 8) | (uint32_t{h.vlen[2] & 0x0Fu} << 16);
+  }
+  // Sets the chunk's value length (< 2^20: chunks are at most kMaxPageSize / 2) and clears the
+  // policy meta: called once, when the item is built.
   void set_chunk_vlen(uint32_t n) {
     h.vlen[0] = static_cast<uint8_t>(n);
     h.vlen[1] = static_cast<uint8_t>(n >> 8);
-    h.vlen[2] = static_cast<uint8_t>(n >> 16);
+    h.vlen[2] = static_cast<uint8_t>((n >> 16) & 0x0Fu);
+  }
+  uint8_t policy_meta() const { return h.vlen[2] >> 4; }
+  void set_policy_meta(uint8_t m) {
+    h.vlen[2] = static_cast<uint8_t>((h.vlen[2] & 0x0Fu) | ((m & policy::kMetaMask) << 4));
   }
   uint32_t client_flags() const {
     if (!Has(kHasClientFlags)) return 0;

@@ -27,7 +27,7 @@
 
 #include "core/base/hash.h"
 #include "core/cache/item.h"
-#include "core/cache/policy/lru_policy.h"
+#include "core/cache/policy/any_policy.h"
 #include "core/memory/rebalance.h"
 #include "core/memory/slab_allocator.h"
 
@@ -116,10 +116,9 @@ struct ShardCounters {
   uint64_t crawler_reclaimed = 0;
 };
 
-// The eviction policy behind the policy seam (policy/eviction_policy.h); LRU in this version.
-using Policy = policy::LruPolicy;
+// The eviction policy behind the policy seam (policy/eviction_policy.h), chosen by config.
+using Policy = policy::AnyPolicy;
 static_assert(policy::kNoItem == kNullRef, "policies and the slab allocator share the null ref");
-static_assert(policy::EvictionPolicy<Policy, policy::PolicyLinks& (*)(uint32_t)>);
 
 // One slab class's items in one shard: the policy's ordering plus the crawler's bookkeeping.
 struct Lru {
@@ -135,6 +134,10 @@ struct Lru {
   // examine, or kNullRef once it has passed the head.
   bool crawling = false;
   Ref crawl = kNullRef;
+  // Set when the policy may have moved an item from ahead of the crawl cursor to behind it while
+  // the crawler was between slices (a hit or victim choice of a policy other than LRU and FIFO,
+  // whose items move only toward the head): such a walk did not see every item.
+  bool disturbed = false;
 };
 
 }  // namespace
@@ -179,7 +182,7 @@ struct Store::Impl {
     const uint32_t nshards = std::bit_floor(std::max<uint32_t>(cfg.shards, 1));
     shard_bits = static_cast<uint32_t>(std::countr_zero(nshards));
     shard_mask = nshards - 1;
-    size_t page_size = std::bit_floor(std::clamp<size_t>(cfg.page_size, 1024, 16u << 20));
+    size_t page_size = std::bit_floor(std::clamp<size_t>(cfg.page_size, 1024, kMaxPageSize));
     config.page_size = page_size;
     config.shards = nshards;
     // The index is sized once: ~1 bucket per 256 bytes of budget, a power of two per shard.
@@ -197,6 +200,7 @@ struct Store::Impl {
       std::fill_n(s.buckets.get(), per_shard, kNullRef);
       s.bucket_mask = static_cast<uint32_t>(per_shard - 1);
       s.lru = std::make_unique<Lru[]>(num_classes);
+      for (int c = 0; c < num_classes; ++c) s.lru[c].policy = Policy(cfg.policy);
       s.cc = std::make_unique<std::unique_ptr<ClassCounters>[]>(num_classes);
     }
     if (cfg.crawler_interval_ms > 0 && clock == &base::SystemClock::Instance()) {
@@ -282,9 +286,20 @@ struct Store::Impl {
             kItemHeaderSize + opt + kChainHeadExtra + conts * kContinuationHeader, nkey + vlen};
   }
 
-  // The policy's view of an item: its PolicyLinks, found from its ref.
-  auto Links() {
-    return [this](Ref r) -> policy::PolicyLinks& { return ItemAt(r)->h.policy; };
+  // The policy's view of the items (policy::ItemView): links and meta bits in the item header.
+  struct ItemPolicyView {
+    Impl* m;
+    policy::PolicyLinks& links(Ref r) { return m->ItemAt(r)->h.policy; }
+    uint8_t meta(Ref r) const { return m->ItemAt(r)->policy_meta(); }
+    void set_meta(Ref r, uint8_t v) { m->ItemAt(r)->set_policy_meta(v); }
+    uint64_t hash(Ref r) const { return base::HashKey(m->ItemAt(r)->key()); }
+  };
+  static_assert(policy::EvictionPolicy<policy::LruPolicy, ItemPolicyView>);
+  ItemPolicyView View() { return ItemPolicyView{this}; }
+
+  // Whether a policy of this kind moves items only toward the head of its eviction order.
+  static bool OrderStable(const Policy& p) {
+    return p.kind() == policy::PolicyKind::kLru || p.kind() == policy::PolicyKind::kFifo;
   }
 
   // Pops the LRU tail (or one of the few above it) of class `cls` in some shard, freeing memory.
@@ -300,10 +315,13 @@ struct Store::Impl {
       } else if (!lock.try_lock()) {
         continue;
       }
-      Ref r = s.lru[cls].policy.Victim();
+      ItemPolicyView v = View();
+      Lru& l = s.lru[cls];
+      if (l.crawling && !OrderStable(l.policy)) l.disturbed = true;
+      Ref r = l.policy.Victim(v);
       for (int tries = 0; tries < kTailSearch && r != kNullRef; ++tries) {
         Item* it = ItemAt(r);
-        const Ref prev = s.lru[cls].policy.Next(r, Links());
+        const Ref prev = l.policy.Next(r, v);
         // -M (no evictions): only expired items may give their memory back.
         if (it->Refs().load(std::memory_order_acquire) == 1 &&
             (config.evictions || Expired(it, now))) {
@@ -325,7 +343,7 @@ struct Store::Impl {
               ++cc.evicted_unfetched;
             }
           }
-          Unlink(s, it);
+          Unlink(s, it, base::HashKey(it->key()), /*evicted=*/!Expired(it, now));
           return true;
         }
         r = prev;
@@ -390,7 +408,8 @@ struct Store::Impl {
         if (const ClassCounters* cc = s.cc[cls].get()) snap[cls].items += cc->items;
         // The age of what EvictOne would evict: a pinned tail item is passed over there, so it
         // must not make the class look old here.
-        Ref r = s.lru[cls].policy.Victim();
+        ItemPolicyView v = View();
+        Ref r = s.lru[cls].policy.First(v);
         for (int tries = 0; tries < kTailSearch && r != kNullRef; ++tries) {
           const Item* it = ItemAt(r);
           if (const_cast<Item*>(it)->Refs().load(std::memory_order_relaxed) == 1) {
@@ -398,7 +417,7 @@ struct Store::Impl {
             snap[cls].tail_age = std::max(snap[cls].tail_age, age);
             break;
           }
-          r = s.lru[cls].policy.Next(r, Links());
+          r = s.lru[cls].policy.Next(r, v);
         }
       }
     }
@@ -448,7 +467,7 @@ struct Store::Impl {
         } else {
           ++s.c.slab_reassign_evictions;
         }
-        Unlink(s, it, h);
+        Unlink(s, it, h, /*evicted=*/!Expired(it, now));
         break;
       }
     }
@@ -643,17 +662,25 @@ struct Store::Impl {
     return nullptr;
   }
 
-  void PolicyRemove(Shard& s, Item* it, int cls) {
+  void PolicyRemove(Shard& s, Item* it, int cls, bool evicted) {
     Lru& l = s.lru[cls];
     const Ref ref = RefOf(it);
+    ItemPolicyView v = View();
     // The crawler's next item leaves the list while the crawler is between slices: the item after
     // it in eviction order is next instead (a bumped item is reinserted ahead of the walk).
-    if (l.crawling && l.crawl == ref) l.crawl = l.policy.Next(ref, Links());
-    l.policy.Remove(ref, Links());
+    if (l.crawling && l.crawl == ref) l.crawl = l.policy.Next(ref, v);
+    if (evicted) {
+      l.policy.Evict(ref, v);
+    } else {
+      l.policy.Remove(ref, v);
+    }
   }
 
-  void Bump(Shard& s, Item* it, int64_t now) {
-    s.lru[ClassOf(it)].policy.Hit(RefOf(it), Links());
+  void Bump(Shard& s, Item* it, uint64_t hash, int64_t now) {
+    Lru& l = s.lru[ClassOf(it)];
+    if (l.crawling && !OrderStable(l.policy)) l.disturbed = true;
+    ItemPolicyView v = View();
+    l.policy.Hit(RefOf(it), hash, v);
     it->h.atime = Now16(now);
   }
 
@@ -663,7 +690,8 @@ struct Store::Impl {
     const uint32_t b = Bucket(s, hash);
     it->h.hnext = s.buckets[b];
     s.buckets[b] = ref;
-    s.lru[cls].policy.Insert(ref, Links());
+    ItemPolicyView v = View();
+    s.lru[cls].policy.Insert(ref, hash, v);
     if (const uint32_t e = it->exptime(); e != 0) {
       Lru& l = s.lru[cls];
       ++l.ttl_items;
@@ -680,9 +708,10 @@ struct Store::Impl {
     ++s.c.total_items;
   }
 
-  // Removes `it` from index and LRU and drops the linked state's reference.
+  // Removes `it` from index and policy and drops the linked state's reference. `evicted`: the
+  // cache chose it to make room (the policy may remember it), rather than it leaving on its own.
   void Unlink(Shard& s, Item* it) { Unlink(s, it, base::HashKey(it->key())); }
-  void Unlink(Shard& s, Item* it, uint64_t hash) {
+  void Unlink(Shard& s, Item* it, uint64_t hash, bool evicted = false) {
     const Ref ref = RefOf(it);
     Ref* head = &s.buckets[Bucket(s, hash)];
     if (*head == ref) {
@@ -693,7 +722,7 @@ struct Store::Impl {
       prev->h.hnext = it->h.hnext;
     }
     const int cls = ClassOf(it);
-    PolicyRemove(s, it, cls);
+    PolicyRemove(s, it, cls, evicted);
     if (it->exptime() != 0) {
       assert(s.lru[cls].ttl_items > 0);  // every exptime change of a linked item is counted
       --s.lru[cls].ttl_items;
@@ -720,7 +749,8 @@ struct Store::Impl {
       while (!s.lru[cls].policy.empty()) {
         ++s.c.reclaimed;
         ++CC(s, cls).reclaimed;
-        Unlink(s, ItemAt(s.lru[cls].policy.head()));
+        ItemPolicyView v = View();
+        Unlink(s, ItemAt(s.lru[cls].policy.First(v)));
       }
     }
   }
@@ -822,7 +852,9 @@ struct Store::Impl {
     size_t left = std::min<uint64_t>(*budget, s.cc[cls]->items);
     size_t reclaimed = 0;
     l.crawling = true;
-    l.crawl = l.policy.Victim();
+    l.disturbed = false;
+    ItemPolicyView v = View();
+    l.crawl = l.policy.First(v);
     // Items linked or given a TTL while the lock is released lower the fresh bound themselves;
     // the walk adds every item it leaves linked. An unfinished walk keeps the old bound too.
     const uint32_t old_earliest = l.earliest_exptime;
@@ -833,7 +865,7 @@ struct Store::Impl {
       ApplyFlush(s, now);  // a pending flush that has come due empties the list first
       for (size_t n = 0; n < kCrawlSlice && left > 0 && l.crawl != kNullRef; ++n) {
         Item* it = ItemAt(l.crawl);
-        l.crawl = l.policy.Next(l.crawl, Links());
+        l.crawl = l.policy.Next(l.crawl, v);
         --left;
         --*budget;
         if (!Expired(it, now) || it->Refs().load(std::memory_order_acquire) != 1) {
@@ -858,7 +890,7 @@ struct Store::Impl {
     }
     // Only a walk that passed the head saw every item: items move only towards the head (Bump),
     // never from ahead of the cursor to behind it.
-    const bool whole = l.crawl == kNullRef || l.ttl_items == 0;
+    const bool whole = (l.crawl == kNullRef && !l.disturbed) || l.ttl_items == 0;
     l.earliest_exptime =
         std::min({l.earliest_exptime, seen_earliest, whole ? UINT32_MAX : old_earliest});
     l.crawling = false;
@@ -1065,7 +1097,7 @@ GetResult Store::Get(const GetArgs& args) {
   }
   res.info.win_sent_before = win_sent;
   if (args.bump) {
-    m.Bump(s, it, now);
+    m.Bump(s, it, hash, now);
     it->Set(kFetched);
   }
   res.status = OpStatus::kOk;
@@ -1220,7 +1252,7 @@ StoreResult Store::Set(const StoreArgs& args) {
     ClassCounters& occ = m.CC(s, m.ClassOf(old));
     switch (args.mode) {
       case StoreMode::kAdd:
-        m.Bump(s, old, now);  // memcached: add on a live item promotes it
+        m.Bump(s, old, hash, now);  // memcached: add on a live item promotes it
         res.status = OpStatus::kNotStored;
         break;
       case StoreMode::kReplace:
@@ -1384,7 +1416,7 @@ ArithResult Store::Arith(const ArithArgs& args) {
       std::memcpy(v, buf, len);
       std::memset(v + len, ' ', old_len - len);
       it->set_cas(m.MutationCas(s, si, args.new_cas));
-      m.Bump(s, it, now);
+      m.Bump(s, it, hash, now);
     } else {
       const uint64_t old_cas = it->cas();
       it->Refs().fetch_add(1, std::memory_order_relaxed);
@@ -1438,7 +1470,7 @@ OpStatus Store::Touch(std::string_view key, int64_t exptime) {
   if (!m.SetExptime(s, lock, it, hash, AbsExptime(exptime, now), now)) {
     return it != nullptr ? OpStatus::kNoMemory : OpStatus::kOk;
   }
-  m.Bump(s, it, now);
+  m.Bump(s, it, hash, now);
   it->Set(kFetched);
   return OpStatus::kOk;
 }
@@ -1500,7 +1532,8 @@ StoreStats Store::Stats() const {
     for (int cls = 0; cls < m.num_classes; ++cls) {
       ClassStats& cs = classes[cls];
       if (!s.lru[cls].policy.empty()) {
-        const Item* tail = m.ItemAt(s.lru[cls].policy.Victim());
+        Impl::ItemPolicyView v = m.View();
+        const Item* tail = m.ItemAt(s.lru[cls].policy.First(v));
         cs.oldest_age =
             std::max<int64_t>(cs.oldest_age, static_cast<uint16_t>(m.Now16(now) - tail->h.atime));
       }

@@ -17,6 +17,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/counters.h"
+#include "core/cache/policy/policy_kind.h"
 
 namespace kmd::cache {
 
@@ -38,6 +39,8 @@ struct StoreConfig {
   size_t page_size = 1u << 20;      // slab page
   uint32_t shards = 64;             // power of two
   bool evictions = true;            // -M turns them off: a full store answers kNoMemory
+  // Orders each shard's items per slab class (config eviction.policy).
+  policy::PolicyKind policy = policy::PolicyKind::kAdaptive;
   const base::Clock* clock = &base::SystemClock::Instance();
   // A background thread gives expired items' memory back every this many milliseconds (memcached's
   // LRU crawler); 0 = no thread, expired items go only lazily or via CrawlExpired(). The thread

@@ -1,66 +1,55 @@
-// LRU: a doubly linked list threaded through the items' PolicyLinks (prev = toward the head, i.e.
-// more recently used; next = toward the tail). Insert and Hit put an item at the head; the victim
-// is the tail. Departure from the textbook: none here; memcached bumps at most once a minute and
-// segments its LRU, which the adaptive policies of the eviction issue will revisit.
+// LRU: one RefList; Insert and Hit put an item at the head, the victim is the tail.
+// Per-item state: the 8 bytes of links, no meta bits; nothing beyond the item headers.
+// Departure from memcached: it bumps at most once a minute and segments its LRU (hot/warm/cold);
+// that is what the other policies here and Adaptive address instead.
 // Thread-safety: none; the Store calls it under the owning shard's lock.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
-#include "core/cache/policy/eviction_policy.h"
+#include "core/cache/policy/ref_list.h"
 
 namespace kmd::cache::policy {
 
 class LruPolicy {
  public:
-  template <class Links>
-  void Insert(uint32_t ref, Links&& links) {
-    PolicyLinks& l = links(ref);
-    l.prev = kNoItem;
-    l.next = head_;
-    if (head_ != kNoItem) links(head_).prev = ref;
-    head_ = ref;
-    if (tail_ == kNoItem) tail_ = ref;
+  static constexpr const char* kName = "lru";
+
+  template <class V>
+  void Insert(uint32_t ref, uint64_t /*hash*/, V& v) {
+    list_.PushHead(ref, v);
   }
-
-  template <class Links>
-  void Remove(uint32_t ref, Links&& links) {
-    PolicyLinks& l = links(ref);
-    if (l.prev != kNoItem) {
-      links(l.prev).next = l.next;
-    } else {
-      head_ = l.next;
-    }
-    if (l.next != kNoItem) {
-      links(l.next).prev = l.prev;
-    } else {
-      tail_ = l.prev;
-    }
-    l.prev = l.next = kNoItem;
+  template <class V>
+  void Hit(uint32_t ref, uint64_t /*hash*/, V& v) {
+    list_.MoveToHead(ref, v);
   }
-
-  template <class Links>
-  void Hit(uint32_t ref, Links&& links) {
-    if (head_ == ref) return;
-    Remove(ref, links);
-    Insert(ref, links);
+  template <class V>
+  void Remove(uint32_t ref, V& v) {
+    list_.Unlink(ref, v);
   }
-
-  uint32_t Victim() const { return tail_; }
-
-  // Eviction order runs from the tail toward the head.
-  template <class Links>
-  uint32_t Next(uint32_t ref, Links&& links) const {
-    return links(ref).prev;
+  template <class V>
+  void Evict(uint32_t ref, V& v) {
+    list_.Unlink(ref, v);
   }
-
-  bool empty() const { return head_ == kNoItem; }
-  // Most recently used (flush walks from here; any order would do).
-  uint32_t head() const { return head_; }
+  template <class V>
+  uint32_t Victim(V& /*v*/) {
+    return list_.tail();
+  }
+  template <class V>
+  uint32_t First(V& /*v*/) const {
+    return list_.tail();
+  }
+  template <class V>
+  uint32_t Next(uint32_t ref, V& v) const {
+    return RefList::Newer(ref, v);
+  }
+  size_t size() const { return list_.size(); }
+  bool empty() const { return list_.empty(); }
+  size_t MetadataBytes() const { return 0; }
 
  private:
-  uint32_t head_ = kNoItem;
-  uint32_t tail_ = kNoItem;
+  RefList list_;
 };
 
 }  // namespace kmd::cache::policy

@@ -656,7 +656,9 @@ TEST_CASE("stats settings: memcached's names, formats and order") {
                                                     "flush_enabled",
                                                     "idle_timeout",
                                                     "track_sizes",
-                                                    "ssl_enabled"};
+                                                    "ssl_enabled",
+                                                    // ours, after memcached's
+                                                    "eviction_policy"};
   CHECK(names == memcached_order);
   auto value = [&](const std::string& name) {
     for (const auto& [n, v] : lines) {
@@ -674,6 +676,7 @@ TEST_CASE("stats settings: memcached's names, formats and order") {
   CHECK(value("num_threads") == "4");
   CHECK(value("item_size_max") == "1048576");
   CHECK(value("cas_enabled") == "yes");
+  CHECK(value("eviction_policy") == "adaptive");
   c.memory.evictions = false;
   c.listen.unix_socket = "/tmp/s";
   c.listen.udp_port = 11211;

@@ -1,0 +1,103 @@
+// AnyPolicy: one of the fixed policies, chosen at run time (config `eviction.policy`), behind the
+// EvictionPolicy interface. A std::variant, so a call is one switch on the kind, not a virtual
+// call, and the policies keep their own state inline. Adaptive holds one of these as its live
+// policy and rebuilds it in another kind when it switches.
+// Thread-safety: none; callers hold the owning shard's lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <variant>
+
+#include "core/cache/policy/eviction_policy.h"
+#include "core/cache/policy/lru_policy.h"
+#include "core/cache/policy/policy_kind.h"
+
+namespace kmd::cache::policy {
+
+using FixedPolicy = std::variant<LruPolicy>;
+
+// A default-constructed policy of `kind`; kind must name a fixed policy (not kAdaptive).
+inline FixedPolicy MakeFixedPolicy(PolicyKind kind) {
+  switch (kind) {
+    default:
+      return LruPolicy{};
+  }
+}
+
+class AnyPolicy {
+ public:
+  explicit AnyPolicy(PolicyKind kind = PolicyKind::kLru) : p_(MakeFixedPolicy(kind)), kind_(kind) {}
+
+  PolicyKind kind() const { return kind_; }
+  const char* name() const {
+    return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::kName; }, p_);
+  }
+
+  template <class V>
+  void Insert(uint32_t ref, uint64_t hash, V& v) {
+    std::visit([&](auto& p) { p.Insert(ref, hash, v); }, p_);
+  }
+  template <class V>
+  void Hit(uint32_t ref, uint64_t hash, V& v) {
+    std::visit([&](auto& p) { p.Hit(ref, hash, v); }, p_);
+  }
+  template <class V>
+  void Remove(uint32_t ref, V& v) {
+    std::visit([&](auto& p) { p.Remove(ref, v); }, p_);
+  }
+  template <class V>
+  void Evict(uint32_t ref, V& v) {
+    std::visit([&](auto& p) { p.Evict(ref, v); }, p_);
+  }
+  template <class V>
+  uint32_t Victim(V& v) {
+    return std::visit([&](auto& p) { return p.Victim(v); }, p_);
+  }
+  template <class V>
+  uint32_t First(V& v) const {
+    return std::visit([&](const auto& p) { return p.First(v); }, p_);
+  }
+  template <class V>
+  uint32_t Next(uint32_t ref, V& v) const {
+    return std::visit([&](const auto& p) { return p.Next(ref, v); }, p_);
+  }
+  size_t size() const {
+    return std::visit([](const auto& p) -> size_t { return p.size(); }, p_);
+  }
+  bool empty() const {
+    return std::visit([](const auto& p) { return p.empty(); }, p_);
+  }
+  size_t MetadataBytes() const {
+    return std::visit([](const auto& p) -> size_t { return p.MetadataBytes(); }, p_);
+  }
+
+  // Re-orders the resident items under `kind`: they are re-inserted oldest first in the current
+  // eviction order (so recency survives a switch; frequency history starts afresh).
+  template <class V>
+  void Rebuild(PolicyKind kind, V& v) {
+    if (kind == kind_) return;
+    FixedPolicy next = MakeFixedPolicy(kind);
+    std::visit(
+        [&](auto& from, auto& to) {
+          uint32_t r = from.First(v);
+          while (r != kNoItem) {
+            const uint32_t after = from.Next(r, v);
+            v.links(r) = PolicyLinks{};
+            v.set_meta(r, 0);
+            to.Insert(r, v.hash(r), v);
+            r = after;
+          }
+        },
+        p_, next);
+    p_ = std::move(next);
+    kind_ = kind;
+  }
+
+ private:
+  FixedPolicy p_;
+  PolicyKind kind_;
+};
+
+}  // namespace kmd::cache::policy
