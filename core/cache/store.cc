@@ -27,7 +27,7 @@
 
 #include "core/base/hash.h"
 #include "core/cache/item.h"
-#include "core/cache/policy/any_policy.h"
+#include "core/cache/policy/adaptive_policy.h"
 #include "core/memory/rebalance.h"
 #include "core/memory/slab_allocator.h"
 
@@ -49,6 +49,15 @@ constexpr int kFinishSpins = 64;  // yields waiting for chunks being filled on a
 // Items the crawler examines per shard-lock hold: a worker waiting for the shard waits for at most
 // this many item checks (a few microseconds).
 constexpr size_t kCrawlSlice = 256;
+
+// Adaptive's shadow caches: about one sampled object per 64 KiB of budget, 1024..8192 of them
+// (accuracy of the sampled miss ratios against their share of the budget), each costing about
+// kShadowBytesPerObject in each candidate's shadow; the shadows may hold up to twice the target
+// before the sampling rate is lowered. Their memory comes out of the item budget.
+constexpr size_t kShadowBytesPerObject = 48;
+uint32_t ShadowObjects(size_t memory_limit) {
+  return static_cast<uint32_t>(std::clamp<size_t>(memory_limit / (64 * 1024), 1024, 8192));
+}
 
 struct CopiedItem {
   std::string key;
@@ -117,7 +126,7 @@ struct ShardCounters {
 };
 
 // The eviction policy behind the policy seam (policy/eviction_policy.h), chosen by config.
-using Policy = policy::AnyPolicy;
+using Policy = policy::AdaptivePolicy;
 static_assert(policy::kNoItem == kNullRef, "policies and the slab allocator share the null ref");
 
 // One slab class's items in one shard: the policy's ordering plus the crawler's bookkeeping.
@@ -148,6 +157,8 @@ struct alignas(64) Shard {
   uint32_t bucket_mask = 0;
   std::unique_ptr<Lru[]> lru;
   uint64_t cas_counter = 0;
+  // Linked items; written under mu, read without it by Adaptive's controller (relaxed).
+  std::atomic<uint64_t> resident{0};
   int64_t flush_at = 0;  // pending delayed flush (absolute seconds), 0 = none
   ShardCounters c;
   // Allocated on a class's first use in this shard, so idle classes cost nothing.
@@ -163,6 +174,9 @@ struct Store::Impl {
   std::unique_ptr<Shard[]> shards;
   size_t index_bytes;
   std::unique_ptr<memory::SlabAllocator> slabs;
+  // Adaptive's shared controller (eviction policy "adaptive" only) and the budget it is given.
+  std::unique_ptr<policy::AdaptiveController> adaptive;
+  size_t policy_reserve = 0;
   int num_classes;
   uint32_t largest_chunk;
   std::atomic<uint64_t> cmd_flush{0};
@@ -189,7 +203,14 @@ struct Store::Impl {
     const size_t per_shard = std::bit_floor(std::max<size_t>(cfg.memory_limit / 256 / nshards, 16));
     index_bytes = per_shard * nshards * sizeof(Ref);
     shards = std::make_unique<Shard[]>(nshards);
-    const size_t budget = cfg.memory_limit > index_bytes ? cfg.memory_limit - index_bytes : 0;
+    if (cfg.policy == policy::PolicyKind::kAdaptive) {
+      policy::AdaptiveOptions opts;
+      opts.shadow_objects = ShadowObjects(cfg.memory_limit);
+      adaptive = std::make_unique<policy::AdaptiveController>(opts);
+      policy_reserve = 2 * opts.shadow_objects * opts.candidates.size() * kShadowBytesPerObject;
+    }
+    const size_t fixed = index_bytes + policy_reserve;
+    const size_t budget = cfg.memory_limit > fixed ? cfg.memory_limit - fixed : 0;
     slabs = std::make_unique<memory::SlabAllocator>(budget, page_size);
     num_classes = slabs->classes().count();
     largest_chunk = slabs->classes().chunk_size(slabs->classes().largest());
@@ -200,8 +221,17 @@ struct Store::Impl {
       std::fill_n(s.buckets.get(), per_shard, kNullRef);
       s.bucket_mask = static_cast<uint32_t>(per_shard - 1);
       s.lru = std::make_unique<Lru[]>(num_classes);
-      for (int c = 0; c < num_classes; ++c) s.lru[c].policy = Policy(cfg.policy);
+      for (int c = 0; c < num_classes; ++c) s.lru[c].policy = Policy(cfg.policy, adaptive.get());
       s.cc = std::make_unique<std::unique_ptr<ClassCounters>[]>(num_classes);
+    }
+    if (adaptive) {
+      adaptive->SetResidentSource([this] {
+        uint64_t n = 0;
+        for (uint32_t i = 0; i <= shard_mask; ++i) {
+          n += shards[i].resident.load(std::memory_order_relaxed);
+        }
+        return n;
+      });
     }
     if (cfg.crawler_interval_ms > 0 && clock == &base::SystemClock::Instance()) {
       crawler = std::thread([this] { CrawlerLoop(); });
@@ -294,12 +324,12 @@ struct Store::Impl {
     void set_meta(Ref r, uint8_t v) { m->ItemAt(r)->set_policy_meta(v); }
     uint64_t hash(Ref r) const { return base::HashKey(m->ItemAt(r)->key()); }
   };
-  static_assert(policy::EvictionPolicy<policy::LruPolicy, ItemPolicyView>);
+  static_assert(policy::EvictionPolicy<Policy, ItemPolicyView>);
   ItemPolicyView View() { return ItemPolicyView{this}; }
 
   // Whether a policy of this kind moves items only toward the head of its eviction order.
   static bool OrderStable(const Policy& p) {
-    return p.kind() == policy::PolicyKind::kLru || p.kind() == policy::PolicyKind::kFifo;
+    return p.live_kind() == policy::PolicyKind::kLru || p.live_kind() == policy::PolicyKind::kFifo;
   }
 
   // Pops the LRU tail (or one of the few above it) of class `cls` in some shard, freeing memory.
@@ -702,6 +732,7 @@ struct Store::Impl {
     const Footprint f = FootprintOf(it);
     ClassCounters& cc = CC(s, cls);
     ++cc.items;
+    s.resident.store(s.resident.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     cc.bytes += f.chunk_bytes;
     cc.header += f.header;
     cc.payload += f.payload;
@@ -731,6 +762,7 @@ struct Store::Impl {
     const Footprint f = FootprintOf(it);
     ClassCounters& cc = CC(s, cls);
     --cc.items;
+    s.resident.store(s.resident.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     cc.bytes -= f.chunk_bytes;
     cc.header -= f.header;
     cc.payload -= f.payload;
@@ -1531,6 +1563,7 @@ StoreStats Store::Stats() const {
     st.crawler_reclaimed += c.crawler_reclaimed;
     for (int cls = 0; cls < m.num_classes; ++cls) {
       ClassStats& cs = classes[cls];
+      st.policy_bytes += s.lru[cls].policy.MetadataBytes();
       if (!s.lru[cls].policy.empty()) {
         Impl::ItemPolicyView v = m.View();
         const Item* tail = m.ItemAt(s.lru[cls].policy.First(v));
@@ -1591,6 +1624,15 @@ StoreStats Store::Stats() const {
   st.malloced_bytes = st.total_pages * st.page_size;
   st.item_header_size = kItemHeaderSize;
   st.crawler_runs = m.crawler_runs.load(std::memory_order_relaxed);
+  st.policy = m.config.policy;
+  st.policy_live = m.config.policy;
+  if (m.adaptive) {
+    const policy::AdaptiveStats as = m.adaptive->Stats();
+    st.policy_live = as.current;
+    st.policy_switches = as.switches;
+    st.policy_sample_rate = as.sample_rate;
+    st.policy_bytes += m.policy_reserve;
+  }
   st.slabs_moved = m.slabs->pages_moved() - m.slabs_moved_base.load(std::memory_order_relaxed);
   return st;
 }
@@ -1655,6 +1697,9 @@ void Store::VisitCounters(base::CounterVisitor& v) const {
   counter("cas_misses", st.cas_misses, "CAS misses");
   counter("cas_badval", st.cas_badval, "CAS value mismatches");
   gauge("index_bytes", st.index_bytes, "Hash index bytes (inside the budget)");
+  gauge("policy_bytes", st.policy_bytes,
+        "Eviction policy bytes beyond item headers (sketches, ghosts, Adaptive's shadows)");
+  counter("policy_switches", st.policy_switches, "Times Adaptive changed the live policy");
   gauge("total_pages", st.total_pages, "Slab pages in use");
   gauge("total_malloced", st.malloced_bytes, "Bytes of slab pages in use");
   gauge("item_payload_bytes", st.payload_bytes, "Key and value bytes of live items");

@@ -199,6 +199,14 @@ struct StoreStats {
   uint64_t store_too_large = 0, store_no_memory = 0;  // sets refused: size, no memory
   // Expiry crawler: expired items it unlinked (also counted in reclaimed) and passes it made.
   uint64_t crawler_reclaimed = 0, crawler_runs = 0;
+  // Eviction policy: the configured one, the one ordering items now (Adaptive's current choice),
+  // Adaptive's switches and sampled share, and what the policies hold beyond the item headers
+  // (sketches, ghost filters, Adaptive's shadow caches).
+  policy::PolicyKind policy = policy::PolicyKind::kLru;
+  policy::PolicyKind policy_live = policy::PolicyKind::kLru;
+  uint64_t policy_switches = 0;
+  double policy_sample_rate = 0;
+  uint64_t policy_bytes = 0;
   std::vector<ClassStats> classes;  // classes with at least one page
 };
 

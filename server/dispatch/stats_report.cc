@@ -109,9 +109,20 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   l.Add("item_header_bytes", s.header_bytes);
   l.Add("slab_slack_bytes", s.slack_bytes);
   l.Add("index_bytes", s.index_bytes);
+  l.Add("policy_bytes", s.policy_bytes);
   l.Add("page_size", s.page_size);
   l.Add("total_pages", s.total_pages);
-  uint64_t budget_used = s.total_pages * s.page_size + s.index_bytes;
+  // The eviction policy: configured, ordering items now (Adaptive's choice), Adaptive's switches
+  // and the share of keys its shadow caches sample.
+  l.Add("eviction_policy", std::string(cache::policy::PolicyName(s.policy)));
+  l.Add("eviction_policy_live", std::string(cache::policy::PolicyName(s.policy_live)));
+  l.Add("eviction_policy_switches", s.policy_switches);
+  if (s.policy == cache::policy::PolicyKind::kAdaptive) {
+    char rate[32];
+    std::snprintf(rate, sizeof(rate), "%.6f", s.policy_sample_rate);
+    l.Add("eviction_policy_sample_rate", std::string(rate));
+  }
+  uint64_t budget_used = s.total_pages * s.page_size + s.index_bytes + s.policy_bytes;
   if (s.curr_items > 0) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.2f",

@@ -1,0 +1,125 @@
+// AdaptiveController: shadow caches, sampling rate, windows and the switch rule (see the header).
+#include "core/cache/policy/adaptive_controller.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kmd::cache::policy {
+
+namespace {
+// Sampled accesses between two looks at the live cache's size.
+constexpr uint64_t kResidentEvery = 512;
+constexpr uint64_t kMinWindow = 256;
+}  // namespace
+
+AdaptiveController::AdaptiveController(AdaptiveOptions options)
+    : options_(std::move(options)), current_(static_cast<uint8_t>(options_.initial)) {
+  window_misses_.assign(options_.candidates.size(), 0);
+  scores_.assign(options_.candidates.size(), 0.0);
+  ResetShadows();
+}
+
+void AdaptiveController::SetResidentSource(std::function<uint64_t()> fn) {
+  std::lock_guard lock(mu_);
+  resident_fn_ = std::move(fn);
+}
+
+void AdaptiveController::ResetShadows() {
+  shadows_.clear();
+  for (PolicyKind k : options_.candidates) {
+    shadows_.push_back(std::make_unique<KeyCache<AnyPolicy>>(shadow_capacity_, false, k));
+  }
+  std::fill(window_misses_.begin(), window_misses_.end(), 0);
+  window_pos_ = 0;
+}
+
+void AdaptiveController::RefreshCapacity() {
+  if (resident_fn_) resident_.store(resident_fn_(), std::memory_order_relaxed);
+  const double resident = static_cast<double>(resident_.load(std::memory_order_relaxed));
+  const uint64_t threshold = threshold_.load(std::memory_order_relaxed);
+  const double rate = static_cast<double>(threshold) / kFullThreshold;
+  const double target = static_cast<double>(options_.shadow_objects);
+  const double modelled = resident * rate;
+  // Too many sampled keys for the shadows' budget, or too few to learn from: change the rate.
+  // The sample then differs, so the shadows start over.
+  if ((modelled > 2 * target && threshold > 1) ||
+      (modelled < target / 4 && threshold < kFullThreshold && resident > 0)) {
+    const double new_rate = std::min(1.0, target / resident);
+    threshold_.store(std::max<uint64_t>(1, static_cast<uint64_t>(new_rate * kFullThreshold)),
+                     std::memory_order_relaxed);
+    shadow_capacity_ = std::max<uint64_t>(1, static_cast<uint64_t>(resident * new_rate));
+    window_len_ = std::max<uint64_t>(
+        kMinWindow, static_cast<uint64_t>(options_.window_factor * shadow_capacity_));
+    ResetShadows();
+    return;
+  }
+  const uint64_t cap = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(modelled)));
+  // Follow the live size; small changes are not worth the evictions they cause.
+  if (shadow_capacity_ == 0 || cap > shadow_capacity_ + shadow_capacity_ / 16 ||
+      cap + shadow_capacity_ / 16 < shadow_capacity_) {
+    shadow_capacity_ = cap;
+    for (auto& s : shadows_) s->Resize(cap);
+    window_len_ = std::max<uint64_t>(kMinWindow,
+                                     static_cast<uint64_t>(options_.window_factor * cap));
+  }
+}
+
+void AdaptiveController::Observe(uint64_t hash) {
+  std::lock_guard lock(mu_);
+  if (sampled_++ % kResidentEvery == 0) RefreshCapacity();
+  for (size_t i = 0; i < shadows_.size(); ++i) {
+    if (!shadows_[i]->Access(hash)) ++window_misses_[i];
+  }
+  if (++window_pos_ >= window_len_) EndWindow();
+}
+
+void AdaptiveController::EndWindow() {
+  ++windows_;
+  for (size_t i = 0; i < scores_.size(); ++i) {
+    scores_[i] = scores_[i] * options_.decay + static_cast<double>(window_misses_[i]);
+    window_misses_[i] = 0;
+  }
+  window_pos_ = 0;
+  const size_t best =
+      static_cast<size_t>(std::min_element(scores_.begin(), scores_.end()) - scores_.begin());
+  const auto cur_it =
+      std::find(options_.candidates.begin(), options_.candidates.end(), current());
+  const size_t cur = static_cast<size_t>(cur_it - options_.candidates.begin());
+  const bool ahead = cur == options_.candidates.size() ||
+                     scores_[best] < scores_[cur] * (1.0 - options_.margin);
+  if (best == cur || !ahead) {
+    leader_streak_ = 0;
+    return;
+  }
+  leader_streak_ = best == leader_ ? leader_streak_ + 1 : 1;
+  leader_ = best;
+  if (leader_streak_ < options_.confirm) return;
+  leader_streak_ = 0;
+  current_.store(static_cast<uint8_t>(options_.candidates[best]), std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  ++switches_;
+}
+
+AdaptiveStats AdaptiveController::Stats() const {
+  std::lock_guard lock(mu_);
+  AdaptiveStats st;
+  st.current = current();
+  st.switches = switches_;
+  st.windows = windows_;
+  st.sampled = sampled_;
+  st.sample_rate =
+      static_cast<double>(threshold_.load(std::memory_order_relaxed)) / kFullThreshold;
+  st.shadow_capacity = shadow_capacity_;
+  // The weight the scores carry: sum over past windows of decay^age × window length.
+  double norm = 0;
+  for (uint64_t w = 0, n = std::min<uint64_t>(windows_, 64); w < n; ++w) {
+    norm += std::pow(options_.decay, static_cast<double>(w)) * static_cast<double>(window_len_);
+  }
+  for (size_t i = 0; i < shadows_.size(); ++i) {
+    st.bytes += shadows_[i]->MetadataBytes();
+    st.scores.emplace_back(options_.candidates[i], norm > 0 ? scores_[i] / norm : 0.0);
+  }
+  return st;
+}
+
+}  // namespace kmd::cache::policy

@@ -1,0 +1,102 @@
+// AdaptiveController: learns online which fixed policy would hit most, from shadow caches.
+// Every candidate policy (lru, lfu, fifo, s3fifo, sieve, wtinylfu) runs in a keys-only shadow
+// KeyCache fed with a spatially sampled subset of the accesses (SHARDS: a key is sampled iff its
+// hash falls under a threshold, so a sampled key is always sampled; the shadows hold resident ×
+// rate objects, and the rate is adjusted so they hold about `shadow_objects`). Each window of
+// sampled accesses scores every candidate by its misses (an exponentially weighted sum over
+// windows); the live choice moves to the best candidate only when it beats the current one by a
+// margin in `confirm` consecutive windows (hysteresis: no flapping between near-equal policies).
+// The live policies (AdaptivePolicy) read current()/generation() and rebuild when it changes.
+// Thread-safety: Sampled/current/generation are lock-free; Observe and the rest take a mutex
+// (only sampled accesses reach it: ~shadow_objects / resident of them).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/cache/policy/any_policy.h"
+#include "core/cache/policy/key_cache.h"
+#include "core/cache/policy/policy_kind.h"
+
+namespace kmd::cache::policy {
+
+struct AdaptiveOptions {
+  std::vector<PolicyKind> candidates = {PolicyKind::kLru,   PolicyKind::kLfu,
+                                        PolicyKind::kFifo,  PolicyKind::kS3Fifo,
+                                        PolicyKind::kSieve, PolicyKind::kWTinyLfu};
+  PolicyKind initial = PolicyKind::kS3Fifo;  // live policy before the first decision
+  uint32_t shadow_objects = 16384;  // sampled shadow capacity to aim for (accuracy vs. cost)
+  double window_factor = 2.0;       // a window is this many shadow capacities of accesses
+  double margin = 0.01;             // relative lead over the current policy needed to switch
+  uint32_t confirm = 2;             // consecutive windows the lead must hold
+  double decay = 0.5;               // weight of the past in the per-window miss score
+};
+
+struct AdaptiveStats {
+  PolicyKind current = PolicyKind::kLru;
+  uint64_t switches = 0;
+  uint64_t windows = 0;
+  uint64_t sampled = 0;        // accesses fed to the shadows
+  double sample_rate = 1.0;    // share of keys sampled
+  uint64_t shadow_capacity = 0;
+  size_t bytes = 0;            // the shadows' memory
+  // Per candidate, in options order: kind and its weighted miss ratio in the shadows.
+  std::vector<std::pair<PolicyKind, double>> scores;
+};
+
+class AdaptiveController {
+ public:
+  explicit AdaptiveController(AdaptiveOptions options = {});
+  AdaptiveController(const AdaptiveController&) = delete;
+  AdaptiveController& operator=(const AdaptiveController&) = delete;
+
+  // Whether an access with this key hash feeds the shadows (lock-free; high hash bits, so the
+  // choice is independent of the bits that pick shards and buckets).
+  bool Sampled(uint64_t hash) const {
+    return (hash >> 40) < threshold_.load(std::memory_order_relaxed);
+  }
+  // One sampled access (a hit or an insert in the live cache). Call only if Sampled(hash).
+  void Observe(uint64_t hash);
+  // The live cache's resident objects: told directly (SetResident) or asked for every so often
+  // through `fn` (the daemon's store sums its shards). The shadows' capacity follows it.
+  void SetResident(uint64_t objects) { resident_.store(objects, std::memory_order_relaxed); }
+  void SetResidentSource(std::function<uint64_t()> fn);
+
+  PolicyKind current() const {
+    return static_cast<PolicyKind>(current_.load(std::memory_order_acquire));
+  }
+  uint32_t generation() const { return generation_.load(std::memory_order_acquire); }
+  AdaptiveStats Stats() const;
+
+ private:
+  static constexpr uint64_t kFullThreshold = uint64_t{1} << 24;
+  void RefreshCapacity();  // mutex held
+  void ResetShadows();     // mutex held
+  void EndWindow();        // mutex held
+
+  const AdaptiveOptions options_;
+  std::atomic<uint64_t> threshold_{kFullThreshold};
+  std::atomic<uint8_t> current_;
+  std::atomic<uint32_t> generation_{0};
+  std::atomic<uint64_t> resident_{0};
+
+  mutable std::mutex mu_;
+  std::function<uint64_t()> resident_fn_;
+  std::vector<std::unique_ptr<KeyCache<AnyPolicy>>> shadows_;
+  std::vector<uint64_t> window_misses_;
+  std::vector<double> scores_;
+  uint64_t window_len_ = 0;
+  uint64_t window_pos_ = 0;
+  uint64_t shadow_capacity_ = 0;
+  uint32_t leader_streak_ = 0;
+  size_t leader_ = 0;
+  uint64_t switches_ = 0;
+  uint64_t windows_ = 0;
+  uint64_t sampled_ = 0;
+};
+
+}  // namespace kmd::cache::policy
