@@ -31,19 +31,7 @@ std::string TempPath(const std::string& name) {
 }
 
 std::map<std::string, std::string> Stats(TcpClient& c, const std::string& group = "") {
-  std::string reply = c.Request(group.empty() ? "stats\r\n" : "stats " + group + "\r\n", "END\r\n");
-  std::map<std::string, std::string> out;
-  size_t pos = 0;
-  while (true) {
-    size_t end = reply.find("\r\n", pos);
-    if (end == std::string::npos) break;
-    std::string line = reply.substr(pos, end - pos);
-    pos = end + 2;
-    if (line.rfind("STAT ", 0) != 0) continue;
-    size_t sp = line.find(' ', 5);
-    out[line.substr(5, sp - 5)] = line.substr(sp + 1);
-  }
-  return out;
+  return TextStats(c, group);
 }
 
 CommandResult RunDaemon(std::vector<std::string> args) {
@@ -71,6 +59,12 @@ TEST_CASE("options: bad configuration exits 2 naming the key, the value and what
   auto unknown_key = RunDaemon({"--config", yaml});
   CHECK(unknown_key.exit_code == 2);
   CHECK(unknown_key.err.find("memory.colour") != std::string::npos);
+
+  auto bad_policy = RunDaemon({"--eviction-policy", "arc"});
+  CHECK(bad_policy.exit_code == 2);
+  CHECK(bad_policy.err.find("eviction.policy") != std::string::npos);
+  CHECK(bad_policy.err.find("\"arc\"") != std::string::npos);
+  CHECK(bad_policy.err.find("adaptive,lru,lfu,fifo,s3fifo,sieve,wtinylfu") != std::string::npos);
 
   auto missing_file = RunDaemon({"--config", TempPath("absent.yaml")});
   CHECK(missing_file.exit_code == 2);

@@ -249,4 +249,21 @@ bool TcpClient::WaitClosed(milliseconds timeout) {
   return closed_;
 }
 
+std::map<std::string, std::string> TextStats(TcpClient& c, const std::string& group) {
+  const std::string reply =
+      c.Request(group.empty() ? "stats\r\n" : "stats " + group + "\r\n", "END\r\n");
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (true) {
+    const size_t end = reply.find("\r\n", pos);
+    if (end == std::string::npos) break;
+    const std::string line = reply.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.rfind("STAT ", 0) != 0) continue;
+    const size_t sp = line.find(' ', 5);
+    out[line.substr(5, sp - 5)] = line.substr(sp + 1);
+  }
+  return out;
+}
+
 }  // namespace kmd::test

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -77,5 +78,8 @@ class TcpClient {
   bool timed_out_ = false;
   std::string error_;
 };
+
+// `stats [group]` over the text protocol, as name -> value.
+std::map<std::string, std::string> TextStats(TcpClient& c, const std::string& group = "");
 
 }  // namespace kmd::test
