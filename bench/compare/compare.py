@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import shutil
 import socket
 import statistics
@@ -76,9 +77,14 @@ class Server:
         cmd = [binary, "-p", str(self.port), "-l", "127.0.0.1", "-U", "0",
                "-m", str(args.memory_mib), "-t", str(args.server_threads),
                "-c", str(args.max_conns)]
-        if kind == PEER and os.geteuid() == 0:
+        peer_is_ours = args.peer_ours_args is not None
+        if kind == PEER and os.geteuid() == 0 and not peer_is_ours:
             cmd += ["-u", "root"]
         if kind == OURS:
+            cmd += shlex.split(args.ours_args)
+        if kind == PEER and peer_is_ours:
+            cmd += shlex.split(args.peer_ours_args)
+        if kind == OURS or peer_is_ours:
             # Its exporter and admin endpoints default to fixed ports; others may be running.
             cmd += ["--metrics-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"]
         self.cmd = pin(cpu) + cmd
@@ -174,6 +180,13 @@ def cdf_points(r):
     return out
 
 
+def peer_binary(args, build_dir):
+    """memcached, or our own daemon when --peer-ours-args makes this an A/B of two settings."""
+    if args.peer_ours_args is not None:
+        return str(build_dir / "server" / "kotoba-memd")
+    return args.memcached
+
+
 def run_workloads(args, build_dir, server_cpu, load_cpu):
     load_bin = build_dir / "bench" / "load" / "kmd-load"
     files = sorted(glob.glob(str(ROOT / "bench" / "workloads" / "[0-9]*.yaml")))
@@ -187,7 +200,7 @@ def run_workloads(args, build_dir, server_cpu, load_cpu):
         raw_dir.mkdir(parents=True, exist_ok=True)
         log(f"workload {wl['name']}: {wl['description']}")
         servers = {OURS: Server(OURS, str(build_dir / "server" / "kotoba-memd"), args, server_cpu),
-                   PEER: Server(PEER, args.memcached, args, server_cpu)}
+                   PEER: Server(PEER, peer_binary(args, build_dir), args, server_cpu)}
         runs = {OURS: [], PEER: []}
         try:
             for rnd in range(args.rounds):
@@ -435,6 +448,11 @@ def main():
     ap.add_argument("--memory-mib", type=int, default=1024, help="-m for the load workloads")
     ap.add_argument("--max-conns", type=int, default=4096)
     ap.add_argument("--memcached", default="/usr/bin/memcached")
+    ap.add_argument("--ours-args", default="",
+                    help="extra arguments for kotoba-memd, e.g. \"--eviction-policy adaptive\"")
+    ap.add_argument("--peer-ours-args", default=None,
+                    help="run kotoba-memd with these arguments as the peer instead of memcached "
+                         "(A/B of two settings; tables still say 'memcached' for the peer column)")
     ap.add_argument("--only", nargs="*", help="run only workloads/memory cases naming these")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-load", action="store_true")
@@ -477,6 +495,8 @@ def main():
         ["git", "-C", str(ROOT), "status", "--short", "--untracked-files=no"],
         capture_output=True, text=True).stdout.splitlines() if not ln[3:].startswith("bench/")]
     peer = subprocess.run([args.memcached, "-V"], capture_output=True, text=True).stdout.strip()
+    if args.peer_ours_args is not None:
+        peer = f"kotoba-memd {args.peer_ours_args} (in the memcached columns)"
     mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     model = "?"
     with open("/proc/cpuinfo") as f:

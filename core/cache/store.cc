@@ -55,6 +55,8 @@ constexpr size_t kCrawlSlice = 256;
 // kShadowBytesPerObject in each candidate's shadow; the shadows may hold up to twice the target
 // before the sampling rate is lowered. Their memory comes out of the item budget.
 constexpr size_t kShadowBytesPerObject = 48;
+// At most this share of accesses reaches the shadows (one mutex and six shadow lookups each).
+constexpr double kMaxSampleRate = 1.0 / 16;
 uint32_t ShadowObjects(size_t memory_limit) {
   return static_cast<uint32_t>(std::clamp<size_t>(memory_limit / (64 * 1024), 1024, 8192));
 }
@@ -206,6 +208,7 @@ struct Store::Impl {
     if (cfg.policy == policy::PolicyKind::kAdaptive) {
       policy::AdaptiveOptions opts;
       opts.shadow_objects = ShadowObjects(cfg.memory_limit);
+      opts.max_sample_rate = kMaxSampleRate;
       adaptive = std::make_unique<policy::AdaptiveController>(opts);
       policy_reserve = 2 * opts.shadow_objects * opts.candidates.size() * kShadowBytesPerObject;
     }

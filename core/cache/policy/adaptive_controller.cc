@@ -13,7 +13,11 @@ constexpr uint64_t kMinWindow = 256;
 }  // namespace
 
 AdaptiveController::AdaptiveController(AdaptiveOptions options)
-    : options_(std::move(options)), current_(static_cast<uint8_t>(options_.initial)) {
+    : options_(std::move(options)),
+      max_threshold_(std::clamp<uint64_t>(
+          static_cast<uint64_t>(options_.max_sample_rate * kFullThreshold), 1, kFullThreshold)),
+      threshold_(max_threshold_),
+      current_(static_cast<uint8_t>(options_.initial)) {
   window_misses_.assign(options_.candidates.size(), 0);
   scores_.assign(options_.candidates.size(), 0.0);
   ResetShadows();
@@ -43,8 +47,8 @@ void AdaptiveController::RefreshCapacity() {
   // Too many sampled keys for the shadows' budget, or too few to learn from: change the rate.
   // The sample then differs, so the shadows start over.
   if ((modelled > 2 * target && threshold > 1) ||
-      (modelled < target / 4 && threshold < kFullThreshold && resident > 0)) {
-    const double new_rate = std::min(1.0, target / resident);
+      (modelled < target / 4 && threshold < max_threshold_ && resident > 0)) {
+    const double new_rate = std::min(options_.max_sample_rate, target / resident);
     threshold_.store(std::max<uint64_t>(1, static_cast<uint64_t>(new_rate * kFullThreshold)),
                      std::memory_order_relaxed);
     shadow_capacity_ = std::max<uint64_t>(1, static_cast<uint64_t>(resident * new_rate));

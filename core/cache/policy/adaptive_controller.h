@@ -30,6 +30,9 @@ struct AdaptiveOptions {
                                         PolicyKind::kSieve, PolicyKind::kWTinyLfu};
   PolicyKind initial = PolicyKind::kS3Fifo;  // live policy before the first decision
   uint32_t shadow_objects = 16384;  // sampled shadow capacity to aim for (accuracy vs. cost)
+  // Highest share of keys sampled, however small the cache: bounds what the shadows cost per
+  // access (the daemon uses 1/16; a simulator can afford 1).
+  double max_sample_rate = 1.0;
   double window_factor = 2.0;       // a window is this many shadow capacities of accesses
   double margin = 0.01;             // relative lead over the current policy needed to switch
   uint32_t confirm = 2;             // consecutive windows the lead must hold
@@ -79,7 +82,8 @@ class AdaptiveController {
   void EndWindow();        // mutex held
 
   const AdaptiveOptions options_;
-  std::atomic<uint64_t> threshold_{kFullThreshold};
+  const uint64_t max_threshold_;
+  std::atomic<uint64_t> threshold_;
   std::atomic<uint8_t> current_;
   std::atomic<uint32_t> generation_{0};
   std::atomic<uint64_t> resident_{0};
