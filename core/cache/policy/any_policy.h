@@ -11,16 +11,32 @@
 #include <variant>
 
 #include "core/cache/policy/eviction_policy.h"
+#include "core/cache/policy/fifo_policy.h"
+#include "core/cache/policy/lfu_policy.h"
 #include "core/cache/policy/lru_policy.h"
 #include "core/cache/policy/policy_kind.h"
+#include "core/cache/policy/s3fifo_policy.h"
+#include "core/cache/policy/sieve_policy.h"
+#include "core/cache/policy/wtinylfu_policy.h"
 
 namespace kmd::cache::policy {
 
-using FixedPolicy = std::variant<LruPolicy>;
+using FixedPolicy =
+    std::variant<LruPolicy, LfuPolicy, FifoPolicy, S3FifoPolicy, SievePolicy, WTinyLfuPolicy>;
 
 // A default-constructed policy of `kind`; kind must name a fixed policy (not kAdaptive).
 inline FixedPolicy MakeFixedPolicy(PolicyKind kind) {
   switch (kind) {
+    case PolicyKind::kLfu:
+      return LfuPolicy{};
+    case PolicyKind::kFifo:
+      return FifoPolicy{};
+    case PolicyKind::kS3Fifo:
+      return S3FifoPolicy{};
+    case PolicyKind::kSieve:
+      return SievePolicy{};
+    case PolicyKind::kWTinyLfu:
+      return WTinyLfuPolicy{};
     default:
       return LruPolicy{};
   }

@@ -1,0 +1,169 @@
+// S3-FIFO (Yang et al., SOSP'23), as libCacheSim's S3FIFO.c: a small FIFO (10% of the items), a
+// main FIFO run as a 2-bit CLOCK, and a ghost history of keys evicted from small. New keys enter
+// small, or main if the ghost remembers them. A hit raises a 2-bit frequency (max 3). Victim
+// evicts from small while small holds >= 10% of size(): its tail moves to main (frequency reset)
+// if hit at least twice (libCacheSim's move-to-main-threshold=2), else it is the victim and its key
+// goes to the ghost on Evict; otherwise main's tail is the victim if its frequency is 0, or is
+// reinserted at main's head with frequency - 1. Until the first eviction, keys enter main once
+// small holds 10% (libCacheSim's warm-up rule, with size() in place of the capacity).
+// Per-item state: 8 bytes of links, 3 meta bits (frequency, queue). Policy-owned: the ghost, two
+// Bloom filters used in turn, ~12-24 bits per resident item (it remembers the last ~0.9 x size()
+// small evictions, as libCacheSim's ghost of 0.9 x capacity).
+// Departures: the ghost is approximate (a Bloom false positive, ~1%, admits a new key to main),
+// and a ghost hit does not forget the key (a Bloom filter cannot delete); the filters are rebuilt
+// empty when size() doubles or shrinks 8-fold.
+// Thread-safety: none; the Store calls it under the owning shard's lock.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/cache/policy/ref_list.h"
+
+namespace kmd::cache::policy {
+
+// Remembers roughly the last `n` keys added: two Bloom filters, the current one taking adds until
+// it holds n/2 keys, then the older one is cleared and becomes current. Each key sets 4 bits in
+// one 64-bit word (one cache line touched per add or lookup).
+class GhostFilter {
+ public:
+  bool Contains(uint64_t hash) const {
+    if (words_ == 0) return false;
+    const uint64_t x = Spread(hash);
+    const uint64_t m = Bits(x);
+    const size_t w = Word(x);
+    return (bits_[w] & m) == m || (bits_[words_ + w] & m) == m;
+  }
+  // Adds a key, keeping about the last `n` (the filters are rebuilt, empty, when n has doubled or
+  // shrunk 8-fold since they were sized).
+  void Add(uint64_t hash, size_t n) {
+    Fit(n);
+    if (adds_ >= n / 2 + 1) {
+      current_ ^= 1;
+      std::fill_n(bits_.begin() + current_ * words_, words_, 0);
+      adds_ = 0;
+    }
+    const uint64_t x = Spread(hash);
+    bits_[current_ * words_ + Word(x)] |= Bits(x);
+    ++adds_;
+  }
+  // Releases memory the filters no longer need after the cache shrank (no-op otherwise).
+  void Shrink(size_t n) {
+    if (n * 8 < sized_for_) Fit(n);
+  }
+  size_t bytes() const { return bits_.capacity() * sizeof(uint64_t); }
+
+ private:
+  static constexpr size_t kBitsPerKey = 12;
+
+  void Fit(size_t n) {
+    if (words_ != 0 && n <= sized_for_ * 2 && n * 8 >= sized_for_) return;
+    sized_for_ = n;
+    words_ = std::bit_ceil(std::max<size_t>(1, (n / 2 + 1) * kBitsPerKey / 64));
+    bits_.assign(words_ * 2, 0);
+    bits_.shrink_to_fit();
+    mask_ = words_ - 1;
+    adds_ = 0;
+  }
+  // The Store picks shards by the hash's low bits: mix so every bit of it counts.
+  static uint64_t Spread(uint64_t h) { return (h ^ (h >> 29)) * 0x9E3779B97F4A7C15ULL; }
+  size_t Word(uint64_t x) const { return (x >> 32) & mask_; }
+  static uint64_t Bits(uint64_t x) {
+    return (1ULL << (x & 63)) | (1ULL << ((x >> 6) & 63)) | (1ULL << ((x >> 12) & 63)) |
+           (1ULL << ((x >> 18) & 63));
+  }
+
+  std::vector<uint64_t> bits_;  // two filters of words_ words each
+  size_t words_ = 0;
+  size_t mask_ = 0;
+  size_t sized_for_ = 0;
+  size_t adds_ = 0;  // keys added to the current filter
+  unsigned current_ = 0;
+};
+
+class S3FifoPolicy {
+ public:
+  static constexpr const char* kName = "s3fifo";
+  static constexpr uint8_t kFreqMask = 3;
+  static constexpr uint8_t kMain = 4;  // meta bit: the item is in main (else in small)
+  static constexpr uint8_t kMoveToMain = 2;
+
+  template <class V>
+  void Insert(uint32_t ref, uint64_t hash, V& v) {
+    const bool to_main = ghost_.Contains(hash) ||
+                         (!evicted_ && small_.size() >= SmallTarget(size() + 1));
+    v.set_meta(ref, to_main ? kMain : 0);
+    (to_main ? main_ : small_).PushHead(ref, v);
+  }
+  template <class V>
+  void Hit(uint32_t ref, uint64_t /*hash*/, V& v) {
+    const uint8_t m = v.meta(ref);
+    if ((m & kFreqMask) != kFreqMask) v.set_meta(ref, m + 1);
+  }
+  template <class V>
+  void Remove(uint32_t ref, V& v) {
+    QueueOf(ref, v).Unlink(ref, v);
+    ghost_.Shrink(size());
+  }
+  template <class V>
+  void Evict(uint32_t ref, V& v) {
+    evicted_ = true;
+    if (!(v.meta(ref) & kMain)) ghost_.Add(v.hash(ref), size() - size() / 10);
+    QueueOf(ref, v).Unlink(ref, v);
+  }
+  // Ends: each main reinsertion lowers a frequency that a hit raised, each small pass moves an item.
+  template <class V>
+  uint32_t Victim(V& v) {
+    if (SmallFirst()) {
+      while (!small_.empty()) {
+        const uint32_t t = small_.tail();
+        if ((v.meta(t) & kFreqMask) < kMoveToMain) return t;
+        small_.Unlink(t, v);
+        v.set_meta(t, kMain);
+        main_.PushHead(t, v);
+      }
+    }
+    while (!main_.empty()) {
+      const uint32_t t = main_.tail();
+      const uint8_t freq = v.meta(t) & kFreqMask;
+      if (freq == 0) return t;
+      v.set_meta(t, kMain | (freq - 1));
+      main_.MoveToHead(t, v);
+    }
+    return kNoItem;
+  }
+  // The queue Victim takes from first (each tail to head), then the other.
+  template <class V>
+  uint32_t First(V& /*v*/) const {
+    return FirstQueue().empty() ? SecondQueue().tail() : FirstQueue().tail();
+  }
+  template <class V>
+  uint32_t Next(uint32_t ref, V& v) const {
+    const uint32_t n = RefList::Newer(ref, v);
+    if (n != kNoItem) return n;
+    const bool in_first = ((v.meta(ref) & kMain) != 0) != SmallFirst();
+    return in_first ? SecondQueue().tail() : kNoItem;
+  }
+  size_t size() const { return small_.size() + main_.size(); }
+  bool empty() const { return size() == 0; }
+  size_t MetadataBytes() const { return ghost_.bytes(); }
+
+ private:
+  static size_t SmallTarget(size_t n) { return std::max<size_t>(1, n / 10); }
+  bool SmallFirst() const { return !small_.empty() && small_.size() >= SmallTarget(size()); }
+  const RefList& FirstQueue() const { return SmallFirst() ? small_ : main_; }
+  const RefList& SecondQueue() const { return SmallFirst() ? main_ : small_; }
+  template <class V>
+  RefList& QueueOf(uint32_t ref, V& v) {
+    return (v.meta(ref) & kMain) ? main_ : small_;
+  }
+
+  RefList small_;
+  RefList main_;
+  GhostFilter ghost_;
+  bool evicted_ = false;  // warm-up ends at the first eviction
+};
+
+}  // namespace kmd::cache::policy

@@ -1,0 +1,208 @@
+// W-TinyLFU (Einziger, Friedman & Manes, "TinyLFU", ToS 2017; as Caffeine runs it): a window LRU
+// (1% of size()) in front of a main SLRU (probation 20% / protected 80% of the rest), with a
+// count-min sketch estimating every key's recent access frequency. New items enter the window.
+// When the window is over its share, Victim lets the window's tail (the candidate) duel the main
+// victim (probation's tail, else protected's): the candidate is admitted to probation if its
+// estimate is higher, and the loser is the victim. A probation hit promotes to protected; protected
+// overflow falls back to probation's head. Every Insert and Hit counts the key in the sketch.
+// Per-item state: 8 bytes of links, 2 meta bits (segment). Policy-owned: the sketch, 8 bytes per
+// resident item rounded up to a power of two (8-16 bytes; Caffeine's sizing).
+// Departures from Caffeine: no doorkeeper and no adaptive window (Adaptive tunes policies); until
+// the first eviction the window's overflow moves to probation without a duel (there is no
+// capacity to know when the cache is full); size() stands in for the maximum size.
+// Thread-safety: none; the Store calls it under the owning shard's lock.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/cache/policy/ref_list.h"
+#include "core/cache/policy/xorshift.h"
+
+namespace kmd::cache::policy {
+
+// A count-min sketch of 4-bit counters, depth 4, laid out as Caffeine's FrequencySketch: a key's
+// four counters lie in one 64-byte block of eight words (one cache line per increment), one
+// counter in each pair of words. After 10 x n increments every counter is halved, so estimates
+// follow recent popularity. n is the item count it is sized for; Fit() rebuilds it (empty) when
+// the count has doubled or shrunk 8-fold.
+class FrequencySketch {
+ public:
+  void Fit(size_t n) {
+    if (!table_.empty() && n <= sized_for_ * 2 && n * 8 >= sized_for_) return;
+    sized_for_ = n;
+    table_.assign(std::bit_ceil(std::max<size_t>(n, kBlockWords)), 0);
+    table_.shrink_to_fit();
+    block_mask_ = table_.size() / kBlockWords - 1;
+    additions_ = 0;
+  }
+  void Increment(uint64_t hash) {
+    if (table_.empty()) return;
+    const uint64_t x = Spread(hash);
+    uint64_t* block = &table_[((x >> 32) & block_mask_) * kBlockWords];
+    bool added = false;
+    for (unsigned i = 0; i < 4; ++i) {
+      const unsigned h = static_cast<unsigned>(x >> (i * 8));
+      uint64_t& word = block[i * 2 + (h & 1)];
+      const unsigned shift = ((h >> 1) & 15) * 4;
+      if (((word >> shift) & 15) != 15) {
+        word += uint64_t{1} << shift;
+        added = true;
+      }
+    }
+    if (added && ++additions_ >= sized_for_ * 10) Halve();
+  }
+  unsigned Estimate(uint64_t hash) const {
+    if (table_.empty()) return 0;
+    const uint64_t x = Spread(hash);
+    const uint64_t* block = &table_[((x >> 32) & block_mask_) * kBlockWords];
+    unsigned est = 15;
+    for (unsigned i = 0; i < 4; ++i) {
+      const unsigned h = static_cast<unsigned>(x >> (i * 8));
+      est = std::min(est, static_cast<unsigned>(block[i * 2 + (h & 1)] >> (((h >> 1) & 15) * 4)) & 15u);
+    }
+    return est;
+  }
+  size_t bytes() const { return table_.capacity() * sizeof(uint64_t); }
+
+ private:
+  static constexpr size_t kBlockWords = 8;
+
+  // The Store picks shards by the hash's low bits: mix so every bit of it counts.
+  static uint64_t Spread(uint64_t h) { return (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL; }
+  void Halve() {
+    size_t odd = 0;
+    for (uint64_t& w : table_) {
+      odd += std::popcount(w & 0x1111111111111111ULL);
+      w = (w >> 1) & 0x7777777777777777ULL;
+    }
+    additions_ = (additions_ - odd / 4) / 2;
+  }
+
+  std::vector<uint64_t> table_;
+  size_t block_mask_ = 0;
+  size_t sized_for_ = 0;
+  size_t additions_ = 0;
+};
+
+class WTinyLfuPolicy {
+ public:
+  static constexpr const char* kName = "wtinylfu";
+  enum Segment : uint8_t { kWindow = 0, kProbation = 1, kProtected = 2 };
+  // Caffeine's guard against hash flooding: a candidate this popular that loses its duel is
+  // still admitted once in 128 times, so an attacker cannot pin the victim by colliding with it.
+  static constexpr unsigned kAdmitGuardFreq = 6;
+
+  template <class V>
+  void Insert(uint32_t ref, uint64_t hash, V& v) {
+    sketch_.Fit(size() + 1);
+    sketch_.Increment(hash);
+    window_.PushHead(ref, v);  // meta 0 = kWindow
+    if (!evicted_ && window_.size() > WindowTarget()) {
+      Move(window_.tail(), window_, probation_, kProbation, v);
+    }
+  }
+  template <class V>
+  void Hit(uint32_t ref, uint64_t hash, V& v) {
+    sketch_.Increment(hash);
+    switch (v.meta(ref)) {
+      case kWindow:
+        window_.MoveToHead(ref, v);
+        break;
+      case kProbation:
+        Move(ref, probation_, protected_, kProtected, v);
+        if (protected_.size() > ProtectedTarget()) {
+          Move(protected_.tail(), protected_, probation_, kProbation, v);
+        }
+        break;
+      default:
+        protected_.MoveToHead(ref, v);
+    }
+  }
+  template <class V>
+  void Remove(uint32_t ref, V& v) {
+    SegmentOf(ref, v).Unlink(ref, v);
+    sketch_.Fit(std::max<size_t>(size(), 1));
+  }
+  template <class V>
+  void Evict(uint32_t ref, V& v) {
+    evicted_ = true;
+    SegmentOf(ref, v).Unlink(ref, v);
+  }
+  template <class V>
+  uint32_t Victim(V& v) {
+    const uint32_t candidate = window_.tail();
+    const uint32_t victim = !probation_.empty() ? probation_.tail() : protected_.tail();
+    if (candidate == kNoItem) return victim;
+    if (victim == kNoItem) return candidate;
+    if (window_.size() <= WindowTarget()) return victim;
+    const unsigned cand_freq = sketch_.Estimate(v.hash(candidate));
+    const unsigned victim_freq = sketch_.Estimate(v.hash(victim));
+    if (cand_freq > victim_freq ||
+        (cand_freq >= kAdmitGuardFreq && (rng_.Next() & 127) == 0)) {
+      Move(candidate, window_, probation_, kProbation, v);
+      return victim;
+    }
+    return candidate;
+  }
+  // Probation (tail to head), then the window, then protected.
+  template <class V>
+  uint32_t First(V& /*v*/) const {
+    return TailFrom(kProbation);
+  }
+  template <class V>
+  uint32_t Next(uint32_t ref, V& v) const {
+    const uint32_t n = RefList::Newer(ref, v);
+    if (n != kNoItem) return n;
+    switch (v.meta(ref)) {
+      case kProbation:
+        return TailFrom(kWindow);
+      case kWindow:
+        return TailFrom(kProtected);
+      default:
+        return kNoItem;
+    }
+  }
+  size_t size() const { return window_.size() + probation_.size() + protected_.size(); }
+  bool empty() const { return size() == 0; }
+  size_t MetadataBytes() const { return sketch_.bytes(); }
+
+ private:
+  size_t WindowTarget() const { return std::max<size_t>(1, size() / 100); }
+  size_t ProtectedTarget() const { return (size() - WindowTarget()) * 4 / 5; }
+  // The tail of the first non-empty segment from `s` on, in First's order.
+  uint32_t TailFrom(Segment s) const {
+    if (s == kProbation && !probation_.empty()) return probation_.tail();
+    if (s != kProtected && !window_.empty()) return window_.tail();
+    return protected_.tail();
+  }
+  template <class V>
+  RefList& SegmentOf(uint32_t ref, V& v) {
+    switch (v.meta(ref)) {
+      case kWindow:
+        return window_;
+      case kProbation:
+        return probation_;
+      default:
+        return protected_;
+    }
+  }
+  template <class V>
+  static void Move(uint32_t ref, RefList& from, RefList& to, Segment s, V& v) {
+    from.Unlink(ref, v);
+    v.set_meta(ref, s);
+    to.PushHead(ref, v);
+  }
+
+  RefList window_;
+  RefList probation_;
+  RefList protected_;
+  FrequencySketch sketch_;
+  XorShift64 rng_;
+  bool evicted_ = false;  // warm-up ends at the first eviction
+};
+
+}  // namespace kmd::cache::policy
