@@ -38,9 +38,9 @@ struct AnyOf : AnyPolicy {
   AnyOf() : AnyPolicy(K) {}
 };
 
-#define KMD_ALL_POLICIES                                                                      \
-  LruPolicy, FifoPolicy, LfuPolicy, SievePolicy, S3FifoPolicy, WTinyLfuPolicy,                \
-      AnyOf<PolicyKind::kLru>, AnyOf<PolicyKind::kFifo>, AnyOf<PolicyKind::kLfu>,             \
+#define KMD_ALL_POLICIES                                                          \
+  LruPolicy, FifoPolicy, LfuPolicy, SievePolicy, S3FifoPolicy, WTinyLfuPolicy,    \
+      AnyOf<PolicyKind::kLru>, AnyOf<PolicyKind::kFifo>, AnyOf<PolicyKind::kLfu>, \
       AnyOf<PolicyKind::kSieve>, AnyOf<PolicyKind::kS3Fifo>, AnyOf<PolicyKind::kWTinyLfu>
 
 inline constexpr PolicyKind kFixedKinds[] = {PolicyKind::kLru,    PolicyKind::kFifo,

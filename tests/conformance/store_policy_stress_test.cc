@@ -96,7 +96,8 @@ TEST_CASE("conformance: the Store under every policy keeps its invariants under 
     // Every item Stats counts is found by a scan of the key space, with the right value.
     uint64_t found = 0;
     for (int k = 0; k < kKeys; ++k) {
-      GetArgs a = G(Key(k));
+      const std::string key = Key(k);
+      GetArgs a = G(key);
       a.bump = false;
       GetResult g = store.Get(a);
       if (g.status != OpStatus::kOk) continue;

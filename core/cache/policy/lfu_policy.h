@@ -1,14 +1,7 @@
-// LFU with aging: 16 frequency levels kept in the 4 meta bits as a logarithmic counter, one RefList
-// per level (LRU order within a level), victim = the tail of the lowest non-empty level.
-// Counter (Redis-style): a hit raises level L to L+1 with probability 2^-(L - kInitLevel) (always
-// at or below kInitLevel), so level ~ kInitLevel + log2(hits); new items start at kInitLevel.
-// Aging: a decay hand walks levels 1..15 from tail to head, one item per Insert or Hit, lowering
-// each item it passes by one level (to the head of the level below). A sweep starts at most once
-// per kSweepPeriod x size() operations, so an item decays one level per such period: level then
-// measures log2 of the hits in the last few periods, and once-popular items sink and leave.
-// Per-item state: the 8 bytes of links and 4 meta bits (the level); nothing beyond the headers.
-// Departure from textbook LFU: logarithmic, decaying counts instead of exact, ever-growing ones
-// (which never forget); ties broken by recency. The hand steps past an item that leaves or moves.
+// LFU with aging: a logarithmic frequency level per item, decayed by a hand; LRU among equals.
+// Per item: 8 bytes of links and 4 meta bits (the level, 0..15); nothing beyond the item headers.
+// Departure from textbook LFU: counts are logarithmic and decay (exact counts never forget), so it
+// measures recent popularity; ties go by recency.
 // Thread-safety: none; the Store calls it under the owning shard's lock.
 #pragma once
 
@@ -22,27 +15,32 @@
 
 namespace kmd::cache::policy {
 
+// One RefList per level; the victim is the tail of the lowest non-empty level. A hit raises level
+// L to L+1 with probability 2^-L (Redis-style logarithmic counter, deterministic xorshift), so
+// level ~ 1 + log2(hits); new items start at level 0. Aging: a decay hand walks levels 1..15, each
+// from tail to head, one item per Insert or Hit, lowering each item it passes one level (to the
+// head of the level below); a sweep starts at most once per kSweepPeriod x size() operations, so
+// an item loses one level per period. The hand steps past an item that leaves or is hit.
 class LfuPolicy {
  public:
   static constexpr const char* kName = "lfu";
   static constexpr uint8_t kLevels = 16;
-  // Measured on ../shared/traces (kmd-sim, 1% and 10% caches): new items at level 0 and a sweep
-  // per 2 x size() operations; a slower decay (4x, 16x) wins on loops (p3) but holds stale
-  // popularity on recency-driven traces (orm_busy 1%: 0.30, 0.60 against LRU's 0.23).
-  static constexpr uint8_t kInitLevel = 0;
+  // Measured on ../shared/traces (1% and 10% caches): a sweep per 2 x size() operations, new items
+  // at level 0. Slower decay (4x, 16x) wins on loops (p3) but keeps stale popularity on
+  // recency-driven traces (orm_busy 1%: 0.30, 0.60 against LRU's 0.23). New items at level 1 or
+  // 2 (Redis starts at 5 of 255) gained <= 0.7 points at 1% but lost 1.6-4 on p3 at 10%.
   static constexpr size_t kSweepPeriod = 2;
 
   template <class V>
   void Insert(uint32_t ref, uint64_t /*hash*/, V& v) {
-    v.set_meta(ref, kInitLevel);
-    Push(ref, kInitLevel, v);
+    Push(ref, 0, v);  // a fresh item's meta, its level, is 0
     Tick(v);
   }
   template <class V>
   void Hit(uint32_t ref, uint64_t /*hash*/, V& v) {
     if (ref == hand_) StepHand(v);
     const uint8_t level = v.meta(ref);
-    if (level + 1 < kLevels && rng_.OneIn2Pow(level > kInitLevel ? level - kInitLevel : 0)) {
+    if (level + 1 < kLevels && rng_.OneIn2Pow(level)) {
       Unlink(ref, level, v);
       v.set_meta(ref, level + 1);
       Push(ref, level + 1, v);

@@ -1,18 +1,9 @@
-// S3-FIFO (Yang et al., SOSP'23), as libCacheSim's S3FIFO.c: a small FIFO (10% of the items), a
-// main FIFO run as a 2-bit CLOCK, and a ghost history of keys evicted from small. New keys enter
-// small, or main if the ghost remembers them. A hit raises a 2-bit frequency (max 3). Victim
-// evicts from small while small holds >= 10% of size(): its tail moves to main (frequency reset)
-// if hit at least twice (libCacheSim's move-to-main-threshold=2), else it is the victim and its key
-// goes to the ghost on Evict; otherwise main's tail is the victim if its frequency is 0, or is
-// reinserted at main's head with frequency - 1. Until the first eviction, keys enter main once
-// small holds 10% (libCacheSim's warm-up rule, with size() in place of the capacity).
-// Per-item state: 8 bytes of links, 3 meta bits (frequency, queue). Policy-owned: the ghost, two
-// Bloom filters used in turn, ~12-24 bits per resident item (it remembers the last ~0.9 x size()
-// small evictions, as libCacheSim's ghost of 0.9 x capacity).
-// Departures: the ghost is approximate (a Bloom false positive, ~1%, admits a new key to main),
-// and a ghost hit does not forget the key (a Bloom filter cannot delete); the filters are rebuilt
-// empty when size() doubles or shrinks 8-fold.
-// Thread-safety: none; the Store calls it under the owning shard's lock.
+// S3-FIFO (Yang et al., SOSP'23) as libCacheSim's S3FIFO.c: small FIFO, main 2-bit CLOCK, ghost.
+// Per item: 8 bytes of links, 3 meta bits (2-bit frequency, queue). Policy-owned: the ghost, two
+// Bloom filters, 1.9-3.7 bytes per resident item (measured), ~0.5-2% false positives.
+// Departures: the ghost is approximate (a false positive admits a new key to main; a ghost hit
+// is not forgotten) and restarts empty when size() doubles or shrinks 8-fold; size() stands in
+// for the capacity. Thread-safety: none; the Store calls it under the owning shard's lock.
 #pragma once
 
 #include <bit>
@@ -24,9 +15,10 @@
 
 namespace kmd::cache::policy {
 
-// Remembers roughly the last `n` keys added: two Bloom filters, the current one taking adds until
-// it holds n/2 keys, then the older one is cleared and becomes current. Each key sets 4 bits in
-// one 64-bit word (one cache line touched per add or lookup).
+// Remembers about the last `n` keys added: two Bloom filters, the current one taking adds until it
+// holds 2n/3 keys, then the older one is cleared and becomes current (so a key is remembered for
+// 2n/3 to 4n/3 adds, n on average, as an exact FIFO of n would). Each key sets 4 bits in one
+// 64-bit word (one cache line per add or lookup); 12 bits per key before power-of-two rounding.
 class GhostFilter {
  public:
   bool Contains(uint64_t hash) const {
@@ -40,7 +32,7 @@ class GhostFilter {
   // shrunk 8-fold since they were sized).
   void Add(uint64_t hash, size_t n) {
     Fit(n);
-    if (adds_ >= n / 2 + 1) {
+    if (adds_ >= n * 2 / 3 + 1) {
       current_ ^= 1;
       std::fill_n(bits_.begin() + current_ * words_, words_, 0);
       adds_ = 0;
@@ -61,7 +53,7 @@ class GhostFilter {
   void Fit(size_t n) {
     if (words_ != 0 && n <= sized_for_ * 2 && n * 8 >= sized_for_) return;
     sized_for_ = n;
-    words_ = std::bit_ceil(std::max<size_t>(1, (n / 2 + 1) * kBitsPerKey / 64));
+    words_ = std::bit_ceil(std::max<size_t>(1, (n * 2 / 3 + 1) * kBitsPerKey / 64));
     bits_.assign(words_ * 2, 0);
     bits_.shrink_to_fit();
     mask_ = words_ - 1;
@@ -83,6 +75,13 @@ class GhostFilter {
   unsigned current_ = 0;
 };
 
+// New keys enter small, or main if the ghost remembers them; a hit raises the frequency (max 3).
+// Victim takes from small while small holds >= 10% of size() (else from main): small's tail moves
+// to main with frequency 0 if it was hit at least twice (libCacheSim's move-to-main-threshold=2),
+// else it is the victim and Evict puts its key in the ghost. Main's tail is the victim if its
+// frequency is 0, else it goes back to main's head with frequency - 1. Until the first eviction,
+// keys enter main once small holds 10% (libCacheSim's warm-up rule). The ghost remembers about
+// as many keys as main holds (libCacheSim: 0.9 x capacity).
 class S3FifoPolicy {
  public:
   static constexpr const char* kName = "s3fifo";
@@ -92,8 +91,8 @@ class S3FifoPolicy {
 
   template <class V>
   void Insert(uint32_t ref, uint64_t hash, V& v) {
-    const bool to_main = ghost_.Contains(hash) ||
-                         (!evicted_ && small_.size() >= SmallTarget(size() + 1));
+    const bool to_main =
+        ghost_.Contains(hash) || (!evicted_ && small_.size() >= SmallTarget(size() + 1));
     v.set_meta(ref, to_main ? kMain : 0);
     (to_main ? main_ : small_).PushHead(ref, v);
   }
@@ -113,7 +112,7 @@ class S3FifoPolicy {
     if (!(v.meta(ref) & kMain)) ghost_.Add(v.hash(ref), size() - size() / 10);
     QueueOf(ref, v).Unlink(ref, v);
   }
-  // Ends: each main reinsertion lowers a frequency that a hit raised, each small pass moves an item.
+  // Terminates: each main reinsertion spends one hit's frequency; each small step moves an item.
   template <class V>
   uint32_t Victim(V& v) {
     if (SmallFirst()) {

@@ -1,11 +1,8 @@
-// SIEVE (Zhang et al., NSDI'24): a FIFO queue, one visited bit per item and a hand. A hit only
-// sets the bit; Victim moves the hand from the tail toward the head, clearing set bits, wrapping
-// to the tail past the head, and stops at the first unvisited item. New items enter at the head
-// and are never moved, so survivors sift toward the tail.
-// Per-item state: the 8 bytes of links and 1 meta bit (visited); nothing beyond the item headers.
-// Departure: none in the algorithm. Victim leaves the hand on its answer (the paper evicts it at
-// once); leaving that item (Evict or Remove) steps the hand one toward the head, as the paper's
-// eviction does, so a pinned victim skipped by the Store is simply examined again next time.
+// SIEVE (Zhang et al., NSDI'24): a FIFO queue, a visited bit per item and a hand.
+// Per item: 8 bytes of links and 1 meta bit (visited); nothing beyond the item headers.
+// Departure: Victim leaves the hand on its answer (the paper evicts it at once); Evict or Remove
+// of that item steps the hand toward the head as the paper's eviction does, so a pinned victim the
+// Store passes over is looked at again next time. Invariant: the hand is resident or kNoItem.
 // Thread-safety: none; the Store calls it under the owning shard's lock.
 #pragma once
 
@@ -16,6 +13,9 @@
 
 namespace kmd::cache::policy {
 
+// A hit only sets the bit. Victim moves the hand from the tail toward the head, clearing set bits
+// and wrapping to the tail past the head, and stops at the first unvisited item. New items enter
+// at the head and never move, so the survivors of a lap sift toward the tail.
 class SievePolicy {
  public:
   static constexpr const char* kName = "sieve";

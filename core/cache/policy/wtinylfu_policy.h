@@ -1,16 +1,8 @@
-// W-TinyLFU (Einziger, Friedman & Manes, "TinyLFU", ToS 2017; as Caffeine runs it): a window LRU
-// (1% of size()) in front of a main SLRU (probation 20% / protected 80% of the rest), with a
-// count-min sketch estimating every key's recent access frequency. New items enter the window.
-// When the window is over its share, Victim lets the window's tail (the candidate) duel the main
-// victim (probation's tail, else protected's): the candidate is admitted to probation if its
-// estimate is higher, and the loser is the victim. A probation hit promotes to protected; protected
-// overflow falls back to probation's head. Every Insert and Hit counts the key in the sketch.
-// Per-item state: 8 bytes of links, 2 meta bits (segment). Policy-owned: the sketch, 8 bytes per
-// resident item rounded up to a power of two (8-16 bytes; Caffeine's sizing).
-// Departures from Caffeine: no doorkeeper and no adaptive window (Adaptive tunes policies); until
-// the first eviction the window's overflow moves to probation without a duel (there is no
-// capacity to know when the cache is full); size() stands in for the maximum size.
-// Thread-safety: none; the Store calls it under the owning shard's lock.
+// W-TinyLFU (Einziger, Friedman & Manes, ACM ToS 2017, as Caffeine runs it): window LRU, main SLRU.
+// Per item: 8 bytes of links, 2 meta bits (segment). Policy-owned: a count-min sketch of 4-bit
+// counters, 4-16 bytes per resident item (Caffeine: 8). Departures from Caffeine: a fixed 1%
+// window (no hill climbing: Adaptive tunes policies), no doorkeeper, size() for the capacity, and
+// no duel before the first eviction. Thread-safety: none; the Store calls it under the shard lock.
 #pragma once
 
 #include <algorithm>
@@ -27,11 +19,12 @@ namespace kmd::cache::policy {
 // A count-min sketch of 4-bit counters, depth 4, laid out as Caffeine's FrequencySketch: a key's
 // four counters lie in one 64-byte block of eight words (one cache line per increment), one
 // counter in each pair of words. After 10 x n increments every counter is halved, so estimates
-// follow recent popularity. n is the item count it is sized for; Fit() rebuilds it (empty) when
-// the count has doubled or shrunk 8-fold.
+// follow recent popularity. Fit(n) keeps bit_ceil(m) words for an item count m within 2x of n:
+// it rebuilds the table (empty, as Caffeine's does) when n has doubled or shrunk 8-fold.
 class FrequencySketch {
  public:
   void Fit(size_t n) {
+    sample_ = n * 10;
     if (!table_.empty() && n <= sized_for_ * 2 && n * 8 >= sized_for_) return;
     sized_for_ = n;
     table_.assign(std::bit_ceil(std::max<size_t>(n, kBlockWords)), 0);
@@ -42,27 +35,25 @@ class FrequencySketch {
   void Increment(uint64_t hash) {
     if (table_.empty()) return;
     const uint64_t x = Spread(hash);
-    uint64_t* block = &table_[((x >> 32) & block_mask_) * kBlockWords];
+    uint64_t* block = &table_[BlockStart(x)];
     bool added = false;
     for (unsigned i = 0; i < 4; ++i) {
-      const unsigned h = static_cast<unsigned>(x >> (i * 8));
-      uint64_t& word = block[i * 2 + (h & 1)];
-      const unsigned shift = ((h >> 1) & 15) * 4;
+      uint64_t& word = block[Word(x, i)];
+      const unsigned shift = Shift(x, i);
       if (((word >> shift) & 15) != 15) {
         word += uint64_t{1} << shift;
         added = true;
       }
     }
-    if (added && ++additions_ >= sized_for_ * 10) Halve();
+    if (added && ++additions_ >= sample_) Halve();
   }
   unsigned Estimate(uint64_t hash) const {
     if (table_.empty()) return 0;
     const uint64_t x = Spread(hash);
-    const uint64_t* block = &table_[((x >> 32) & block_mask_) * kBlockWords];
+    const uint64_t* block = &table_[BlockStart(x)];
     unsigned est = 15;
     for (unsigned i = 0; i < 4; ++i) {
-      const unsigned h = static_cast<unsigned>(x >> (i * 8));
-      est = std::min(est, static_cast<unsigned>(block[i * 2 + (h & 1)] >> (((h >> 1) & 15) * 4)) & 15u);
+      est = std::min(est, static_cast<unsigned>(block[Word(x, i)] >> Shift(x, i)) & 15u);
     }
     return est;
   }
@@ -73,6 +64,10 @@ class FrequencySketch {
 
   // The Store picks shards by the hash's low bits: mix so every bit of it counts.
   static uint64_t Spread(uint64_t h) { return (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL; }
+  size_t BlockStart(uint64_t x) const { return ((x >> 32) & block_mask_) * kBlockWords; }
+  // Counter i (0..3) of a key: in word 2i or 2i+1 of its block, at one of 16 nibbles.
+  static unsigned Word(uint64_t x, unsigned i) { return i * 2 + ((x >> (i * 8)) & 1); }
+  static unsigned Shift(uint64_t x, unsigned i) { return ((x >> (i * 8 + 1)) & 15) * 4; }
   void Halve() {
     size_t odd = 0;
     for (uint64_t& w : table_) {
@@ -86,8 +81,15 @@ class FrequencySketch {
   size_t block_mask_ = 0;
   size_t sized_for_ = 0;
   size_t additions_ = 0;
+  size_t sample_ = 0;  // halve after this many increments: 10 x the latest item count
 };
 
+// New items enter the window (1% of size()); main is probation (20%) and protected (80%). When the
+// window is over its share, Victim lets its tail (the candidate) duel main's victim (probation's
+// tail, else protected's) by sketch estimate: a more frequent candidate is admitted to probation
+// and the main victim goes, else the candidate goes. A probation hit promotes to protected, whose
+// overflow falls back to probation's head. Every Insert and Hit counts the key in the sketch (the
+// hash comes with the call: a hit costs one cache line of sketch and a list move).
 class WTinyLfuPolicy {
  public:
   static constexpr const char* kName = "wtinylfu";
@@ -141,8 +143,7 @@ class WTinyLfuPolicy {
     if (window_.size() <= WindowTarget()) return victim;
     const unsigned cand_freq = sketch_.Estimate(v.hash(candidate));
     const unsigned victim_freq = sketch_.Estimate(v.hash(victim));
-    if (cand_freq > victim_freq ||
-        (cand_freq >= kAdmitGuardFreq && (rng_.Next() & 127) == 0)) {
+    if (cand_freq > victim_freq || (cand_freq >= kAdmitGuardFreq && (rng_.Next() & 127) == 0)) {
       Move(candidate, window_, probation_, kProbation, v);
       return victim;
     }
