@@ -11,20 +11,26 @@
 namespace kmd::cache::policy::testing {
 namespace {
 
+// A policy over items 0..7 with `refs` inserted in that order: most hand-made sequences start so.
 template <class P>
-void InsertAll(P& p, Items& items, std::initializer_list<uint32_t> refs) {
-  for (uint32_t r : refs) {
-    items.Fresh(r);
-    p.Insert(r, items.hash(r), items);
+struct Seq {
+  explicit Seq(std::initializer_list<uint32_t> refs) { Insert(refs); }
+  void Insert(std::initializer_list<uint32_t> refs) {
+    for (uint32_t r : refs) {
+      items.Fresh(r);
+      p.Insert(r, items.hash(r), items);
+    }
   }
-}
-
-template <class P>
-uint32_t EvictVictim(P& p, Items& items) {
-  const uint32_t v = p.Victim(items);
-  p.Evict(v, items);
-  return v;
-}
+  void Hit(uint32_t r) { p.Hit(r, items.hash(r), items); }
+  uint32_t EvictVictim() {
+    const uint32_t v = p.Victim(items);
+    p.Evict(v, items);
+    return v;
+  }
+  std::vector<uint32_t> Order() { return Enumerate(p, items); }
+  Items items{8};
+  P p;
+};
 
 // The slot holding `key` in a KeyCache, found by enumeration.
 template <class P>
@@ -36,49 +42,36 @@ uint32_t SlotOf(KeyCache<P>& c, uint64_t key) {
   return kNoItem;
 }
 
-TEST_CASE("order: FIFO ignores hits") {
-  Items items(8);
-  FifoPolicy p;
-  InsertAll(p, items, {1, 2, 3, 4});
-  p.Hit(1, items.hash(1), items);
-  p.Hit(1, items.hash(1), items);
-  CHECK(Enumerate(p, items) == std::vector<uint32_t>{1, 2, 3, 4});
-  CHECK(EvictVictim(p, items) == 1);
-  CHECK(EvictVictim(p, items) == 2);
-}
-
-TEST_CASE("order: LRU moves a hit item to the head") {
-  Items items(8);
-  LruPolicy p;
-  InsertAll(p, items, {1, 2, 3});
-  p.Hit(1, items.hash(1), items);
-  CHECK(Enumerate(p, items) == std::vector<uint32_t>{2, 3, 1});
-  CHECK(EvictVictim(p, items) == 2);
+TEST_CASE("order: a hit moves the item to the head under LRU, and changes nothing under FIFO") {
+  Seq<FifoPolicy> fifo({1, 2, 3, 4});
+  Seq<LruPolicy> lru({1, 2, 3, 4});
+  fifo.Hit(1);
+  lru.Hit(1);
+  CHECK(fifo.Order() == std::vector<uint32_t>{1, 2, 3, 4});
+  CHECK(lru.Order() == std::vector<uint32_t>{2, 3, 4, 1});
+  CHECK(fifo.EvictVictim() == 1);
+  CHECK(lru.EvictVictim() == 2);
 }
 
 TEST_CASE("order: SIEVE spares a visited item once and its hand keeps moving toward the head") {
-  Items items(8);
-  SievePolicy p;
-  InsertAll(p, items, {1, 2, 3});
-  p.Hit(1, items.hash(1), items);
-  CHECK(EvictVictim(p, items) == 2);  // 1 was visited: its bit is cleared, 2 goes
-  InsertAll(p, items, {4});
+  Seq<SievePolicy> s({1, 2, 3});
+  s.Hit(1);
+  CHECK(s.EvictVictim() == 2);  // 1 was visited: its bit is cleared, 2 goes
+  s.Insert({4});
   // The hand stands after 2, toward the head: 3, then the newer 4, before it wraps back to 1.
-  CHECK(Enumerate(p, items) == std::vector<uint32_t>{3, 4, 1});
-  CHECK(EvictVictim(p, items) == 3);
-  CHECK(EvictVictim(p, items) == 4);
-  CHECK(EvictVictim(p, items) == 1);  // the second time round, 1 has no visit left
-  CHECK(p.empty());
+  CHECK(s.Order() == std::vector<uint32_t>{3, 4, 1});
+  CHECK(s.EvictVictim() == 3);
+  CHECK(s.EvictVictim() == 4);
+  CHECK(s.EvictVictim() == 1);  // the second time round, 1 has no visit left
+  CHECK(s.p.empty());
 }
 
 TEST_CASE("order: SIEVE removing the hand's item moves the hand on") {
-  Items items(8);
-  SievePolicy p;
-  InsertAll(p, items, {1, 2, 3});
-  p.Hit(1, items.hash(1), items);
-  CHECK(p.Victim(items) == 2);  // the hand now rests on 2
-  p.Remove(2, items);           // deleted, not evicted: the hand steps to 3
-  CHECK(p.Victim(items) == 3);
+  Seq<SievePolicy> s({1, 2, 3});
+  s.Hit(1);
+  CHECK(s.p.Victim(s.items) == 2);  // the hand now rests on 2
+  s.p.Remove(2, s.items);           // deleted, not evicted: the hand steps to 3
+  CHECK(s.p.Victim(s.items) == 3);
 }
 
 TEST_CASE("order: S3-FIFO sends one-hit wonders out through small and readmits a ghost to main") {
@@ -104,7 +97,7 @@ TEST_CASE("order: S3-FIFO sends one-hit wonders out through small and readmits a
   CHECK((c.view().meta(fresh) & S3FifoPolicy::kMain) == 0);
 }
 
-// A frequently read key, then a scan of keys read once: `frequent` says whether it survived.
+// Whether a key read 40 times survives a scan of `scan_length` keys read once, in a cache of 100.
 template <class P>
 bool SurvivesScan(uint64_t scan_length) {
   KeyCache<P> c(100);
@@ -126,12 +119,10 @@ TEST_CASE("order: LFU keeps a frequent item against a scan, then ages it out") {
 }
 
 TEST_CASE("order: LFU evicts the least frequent first, least recent among equals") {
-  Items items(8);
-  LfuPolicy p;
-  InsertAll(p, items, {1, 2, 3});
-  p.Hit(1, items.hash(1), items);  // level 0 -> 1 always
-  CHECK(Enumerate(p, items) == std::vector<uint32_t>{2, 3, 1});
-  CHECK(EvictVictim(p, items) == 2);
+  Seq<LfuPolicy> s({1, 2, 3});
+  s.Hit(1);  // level 0 -> 1 always
+  CHECK(s.Order() == std::vector<uint32_t>{2, 3, 1});
+  CHECK(s.EvictVictim() == 2);
 }
 
 TEST_CASE("order: W-TinyLFU admits a window candidate only if it is more frequent") {

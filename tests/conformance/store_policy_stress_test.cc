@@ -42,7 +42,8 @@ bool ValueOk(int i, const ItemRef& ref) { return Value(ref) == Val(i); }
 TEST_CASE("conformance: the Store under every policy keeps its invariants under 4 threads") {
   for (policy::PolicyKind kind :
        {policy::PolicyKind::kLru, policy::PolicyKind::kFifo, policy::PolicyKind::kLfu,
-        policy::PolicyKind::kSieve, policy::PolicyKind::kS3Fifo, policy::PolicyKind::kWTinyLfu}) {
+        policy::PolicyKind::kSieve, policy::PolicyKind::kS3Fifo, policy::PolicyKind::kWTinyLfu,
+        policy::PolicyKind::kAdaptive}) {
     CAPTURE(policy::PolicyName(kind));
     StoreConfig cfg;
     cfg.memory_limit = 6u << 20;
@@ -84,7 +85,7 @@ TEST_CASE("conformance: the Store under every policy keeps its invariants under 
     };
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) threads.emplace_back(worker, t);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     stop = true;
     for (auto& th : threads) th.join();
 
