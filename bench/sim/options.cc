@@ -37,7 +37,8 @@ std::vector<std::string_view> CommaList(std::string_view s) {
 
 std::string PolicyError(std::string_view value) {
   std::string all;
-  for (std::string_view n : cache::policy::kPolicyNames) all += (all.empty() ? "" : ", ") + std::string(n);
+  for (std::string_view n : cache::policy::kPolicyNames)
+    all += (all.empty() ? "" : ", ") + std::string(n);
   return Invalid("--policy", value, "a comma-separated list of " + all);
 }
 
@@ -49,7 +50,8 @@ std::optional<SizeSpec> ParseSize(std::string_view text) {
   if (text.empty() || text.back() != '%') {
     if (!AllDigits(text)) return std::nullopt;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), s.absolute);
-    if (ec != std::errc() || s.absolute == 0 || s.absolute > (uint64_t{1} << 62)) return std::nullopt;
+    if (ec != std::errc() || s.absolute == 0 || s.absolute > (uint64_t{1} << 62))
+      return std::nullopt;
     return s;
   }
   text.remove_suffix(1);
@@ -89,7 +91,8 @@ std::string UsageText() {
          "                  twitter: Twitter cache-trace CSV; get/gets are the requests, set/add/\n"
          "                  replace/cas/append/prepend/incr/decr admit the key uncounted, delete\n"
          "                  removes it\n"
-         "  --policy P,...  from: lru lfu fifo s3fifo sieve wtinylfu adaptive (implemented in this\n"
+         "  --policy P,...  from: lru lfu fifo s3fifo sieve wtinylfu adaptive (implemented in "
+         "this\n"
          "                  build: " +
          ImplementedPolicyNames() +
          ")\n"
@@ -151,9 +154,9 @@ ParseResult ParseOptions(int argc, const char* const* argv) {
         const auto kind = cache::policy::ParsePolicyKind(name);
         if (!kind) return fail(PolicyError(name));
         if (!PolicyImplemented(*kind)) {
-          return fail("--policy: '" + std::string(name) +
-                      "' is not implemented in this build (implemented: " +
-                      ImplementedPolicyNames() + ")");
+          return fail(
+              "--policy: '" + std::string(name) +
+              "' is not implemented in this build (implemented: " + ImplementedPolicyNames() + ")");
         }
         o.policies.push_back(*kind);
       }

@@ -30,8 +30,7 @@ std::unique_ptr<SimCache> MakeCache(PolicyKind kind, uint64_t capacity, bool byt
 }
 
 bool PolicyImplemented(PolicyKind kind) {
-  return std::string_view(cache::policy::AnyPolicy(kind).name()) ==
-         cache::policy::PolicyName(kind);
+  return std::string_view(cache::policy::AnyPolicy(kind).name()) == cache::policy::PolicyName(kind);
 }
 
 std::string ImplementedPolicyNames() {
@@ -58,7 +57,8 @@ std::vector<uint64_t> ShardCapacities(uint64_t capacity, uint32_t shards) {
 RunResult Replay(const Trace& trace, PolicyKind kind, uint64_t capacity, bool bytes,
                  uint32_t shards) {
   std::vector<std::unique_ptr<SimCache>> caches;
-  for (uint64_t cap : ShardCapacities(capacity, shards)) caches.push_back(MakeCache(kind, cap, bytes));
+  for (uint64_t cap : ShardCapacities(capacity, shards))
+    caches.push_back(MakeCache(kind, cap, bytes));
   const size_t n = trace.records();
   const uint64_t* keys = trace.keys.data();
   const uint32_t* sizes = trace.sizes.data();

@@ -33,14 +33,18 @@ std::string Short(double v) {
 std::string Escape(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else {
-      out += c;
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -59,7 +63,8 @@ std::vector<double> Ticks(double lo, double hi, bool log) {
   }
   const double raw = (hi - lo) / 5;
   const double mag = std::pow(10, std::floor(std::log10(raw)));
-  const double step = raw / mag < 2 ? 2 * mag : raw / mag < 5 ? 5 * mag : 10 * mag;
+  const double r = raw / mag;
+  const double step = (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * mag;
   for (double v = std::ceil(lo / step) * step; v <= hi * 1.0001; v += step) t.push_back(v);
   return t;
 }
@@ -131,25 +136,30 @@ std::string MissRatioSvg(std::string_view title, const std::vector<SizeColumn>& 
       "viewBox=\"0 0 %g %g\" font-family=\"sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
       kW, kH, kW, kH);
-  s += Format("<text x=\"%g\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">", kLeft + kPlotW / 2) +
+  s += Format("<text x=\"%g\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">",
+              kLeft + kPlotW / 2) +
        Escape(title) + "</text>\n";
-  s += Format("<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"#333\"/>\n",
-              kLeft, kTop, kPlotW, kPlotH);
+  s +=
+      Format("<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"#333\"/>\n",
+             kLeft, kTop, kPlotW, kPlotH);
   for (double t : Ticks(xlo, xhi, log)) {
-    s += Format("<line x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\" stroke=\"#ddd\"/>"
-                "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">%s</text>\n",
-                px(t), kTop, px(t), kTop + kPlotH, px(t), kTop + kPlotH + 16, Short(t).c_str());
+    s += Format(
+        "<line x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\" stroke=\"#ddd\"/>"
+        "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\">%s</text>\n",
+        px(t), kTop, px(t), kTop + kPlotH, px(t), kTop + kPlotH + 16, Short(t).c_str());
   }
   for (double t : Ticks(ylo, yhi, false)) {
-    s += Format("<line x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n",
-                kLeft, py(t), kLeft + kPlotW, py(t), kLeft - 6, py(t) + 4, t);
+    s += Format(
+        "<line x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+        "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n",
+        kLeft, py(t), kLeft + kPlotW, py(t), kLeft - 6, py(t) + 4, t);
   }
   s += Format("<text x=\"%g\" y=\"%g\" text-anchor=\"middle\">cache size (%s%s)</text>\n",
               kLeft + kPlotW / 2, kH - 12, bytes ? "bytes" : "objects", log ? ", log scale" : "");
-  s += Format("<text transform=\"translate(16 %g) rotate(-90)\" text-anchor=\"middle\">"
-              "miss ratio</text>\n",
-              kTop + kPlotH / 2);
+  s += Format(
+      "<text transform=\"translate(16 %g) rotate(-90)\" text-anchor=\"middle\">"
+      "miss ratio</text>\n",
+      kTop + kPlotH / 2);
   for (size_t c = 0; c < curves.size(); ++c) {
     const char* color = kColors[c % std::size(kColors)];
     std::string points;
@@ -163,10 +173,10 @@ std::string MissRatioSvg(std::string_view title, const std::vector<SizeColumn>& 
     s += Format("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", color) +
          points + "\"/>" + marks + "\n";
     const double ly = kTop + 10 + 18 * static_cast<double>(c);
-    s += Format("<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"/>"
-                "<text x=\"%g\" y=\"%g\">",
-                kLeft + kPlotW + 12, ly, kLeft + kPlotW + 36, ly, color, kLeft + kPlotW + 42,
-                ly + 4) +
+    s += Format(
+             "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"/>"
+             "<text x=\"%g\" y=\"%g\">",
+             kLeft + kPlotW + 12, ly, kLeft + kPlotW + 36, ly, color, kLeft + kPlotW + 42, ly + 4) +
          Escape(curves[c].policy) + "</text>\n";
   }
   s += "</svg>\n";

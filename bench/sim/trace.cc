@@ -140,12 +140,15 @@ bool TraceDecoder::TextLine(std::string_view line) {
 bool TraceDecoder::TwitterLine(std::string_view line) {
   std::array<std::string_view, 7> f;
   if (Split(line, ",", f) != 7 || line.find(",,") != std::string_view::npos) {
-    return Reject("expected 7 comma-separated fields (timestamp,key,key size,value size,client id,"
-                  "operation,TTL), got '" + std::string(line) + "'");
+    return Reject(
+        "expected 7 comma-separated fields (timestamp,key,key size,value size,client id,"
+        "operation,TTL), got '" +
+        std::string(line) + "'");
   }
   uint32_t key_size = 0, value_size = 0;
   if (!IsNumber(f[0])) return Reject("timestamp '" + std::string(f[0]) + "' is no number");
-  if (!ParseU32(f[2], key_size)) return Reject("key size '" + std::string(f[2]) + "' is no integer");
+  if (!ParseU32(f[2], key_size))
+    return Reject("key size '" + std::string(f[2]) + "' is no integer");
   if (!ParseU32(f[3], value_size)) {
     return Reject("value size '" + std::string(f[3]) + "' is no integer");
   }
@@ -279,7 +282,7 @@ std::string PumpGzip(const std::string& path, Sink&& sink) {
 template <class Sink>
 std::string PumpZstd(FILE* f, Sink&& sink) {
   std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(),
-                                                               ZSTD_freeDStream);
+                                                              ZSTD_freeDStream);
   ZSTD_initDStream(ds.get());
   std::vector<char> in(ZSTD_DStreamInSize()), out(ZSTD_DStreamOutSize());
   size_t last = 0;

@@ -57,14 +57,13 @@ TEST_CASE("kmd-sim prints one exact line per policy and size, then the table") {
   Run r = Sim("--trace " + t.path + " --policy lru --size 2,60%,5 --plot " + plot);
   CAPTURE(r.out);
   CHECK(r.exit_code == 0);
-  CHECK(r.out.rfind(
-            "policy=lru size=2 requests=8 misses=8 miss_ratio=1.000000\n"
-            "policy=lru size=3 requests=8 misses=7 miss_ratio=0.875000\n"
-            "policy=lru size=5 requests=8 misses=5 miss_ratio=0.625000\n"
-            "\nmiss ratio by cache size (objects); rows: policy, columns: size\n"
-            "policy           2   3 (60%)         5\n"
-            "lru       1.000000  0.875000  0.625000\n",
-            0) == 0);
+  CHECK(r.out.rfind("policy=lru size=2 requests=8 misses=8 miss_ratio=1.000000\n"
+                    "policy=lru size=3 requests=8 misses=7 miss_ratio=0.875000\n"
+                    "policy=lru size=5 requests=8 misses=5 miss_ratio=0.625000\n"
+                    "\nmiss ratio by cache size (objects); rows: policy, columns: size\n"
+                    "policy           2   3 (60%)         5\n"
+                    "lru       1.000000  0.875000  0.625000\n",
+                    0) == 0);
   CHECK(r.out.find("M requests/s") != std::string::npos);
   std::ifstream svg(plot);
   const std::string text{std::istreambuf_iterator<char>(svg), {}};

@@ -42,8 +42,8 @@ TEST_CASE("sizes: absolute counts, exact percentages of distinct keys or of thei
   CHECK(resolve("10%", true) == 100000);
   // Exact where floating point is not: 10% of 186880 is 18688, not 18687.
   CHECK(ResolveSize(*ParseSize("10%"), TraceStats{186880, 0}, false) == 18688);
-  for (const char* bad : {"", "0", "0%", "-1", "1.5", "101%", "abc", "1%%", "%", "1e3", "0.0000001%",
-                          "1k", " 5"}) {
+  for (const char* bad :
+       {"", "0", "0%", "-1", "1.5", "101%", "abc", "1%%", "%", "1e3", "0.0000001%", "1k", " 5"}) {
     CAPTURE(bad);
     CHECK_FALSE(ParseSize(bad));
   }
@@ -82,7 +82,8 @@ TEST_CASE("options: bad flags and values are refused naming the flag and the val
        "--format: invalid value 'csv'"},
       {{"--trace", "t", "--policy", "lru", "--size", "1", "--shards", "0"},
        "--shards: invalid value '0'"},
-      {{"--trace", "t", "--policy", "lru", "--size", "1", "--bytes=yes"}, "--bytes: takes no value"},
+      {{"--trace", "t", "--policy", "lru", "--size", "1", "--bytes=yes"},
+       "--bytes: takes no value"},
       {{"--trace", "t", "--policy", "lru", "--size"}, "--size: missing value"},
       {{"--policy", "lru", "--size", "1"}, "--trace: missing"},
       {{"--trace", "t", "--size", "1"}, "--policy: missing"},

@@ -1,6 +1,8 @@
 // kmd-sim trace decoders: text (plain and gzip), oracleGeneral (plain and zstd) and Twitter CSV
 // decode to the same requests whatever the split of the bytes; malformed lines are rejected
 // with their line number (oracle: record index); KeyId and ComputeStats.
+#include "bench/sim/trace.h"
+
 #include <doctest/doctest.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -11,8 +13,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include "bench/sim/trace.h"
 
 namespace kmd::sim {
 namespace {
@@ -25,9 +25,7 @@ struct TempFile {
       : path((fs::temp_directory_path() / ("kmd_sim_" + std::to_string(::getpid()) + "_" + name))
                  .string()) {}
   ~TempFile() { fs::remove(path); }
-  void Write(const std::string& bytes) const {
-    std::ofstream(path, std::ios::binary) << bytes;
-  }
+  void Write(const std::string& bytes) const { std::ofstream(path, std::ios::binary) << bytes; }
   std::string path;
 };
 
@@ -163,7 +161,8 @@ TEST_CASE("oracleGeneral records, plain and zstd; a truncated record names its i
   CHECK(r.trace->keys == std::vector<uint64_t>{42, 43, 42, ~uint64_t{0} - 1});
   CHECK(r.trace->sizes == std::vector<uint32_t>{100, 1, 100, 7});
   CHECK(r.trace->gets == 4);
-  for (size_t step : {1, 5, 24, 25}) CheckSame(FeedInSteps(TraceFormat::kOracle, bin, step), *r.trace);
+  for (size_t step : {1, 5, 24, 25})
+    CheckSame(FeedInSteps(TraceFormat::kOracle, bin, step), *r.trace);
 
   TempFile plain("o.bin"), zst("o.bin.zst");
   plain.Write(bin);
