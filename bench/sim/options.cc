@@ -82,7 +82,7 @@ uint64_t ResolveSize(const SizeSpec& size, const TraceStats& stats, bool bytes) 
 std::string UsageText() {
   return "usage: kmd-sim --trace PATH [--format text|oracle|twitter] --policy P[,P...]\n"
          "               --size S[,S...] [--bytes] [--shards N] [--plot OUT.svg]\n"
-         "Replays a trace through the daemon's eviction policies (KeyCache<AnyPolicy>) and prints\n"
+         "Replays a trace through the daemon's own eviction policy classes and prints\n"
          "  policy=<name> size=<capacity> requests=<n> misses=<m> miss_ratio=<0.xxxxxx>\n"
          "per policy and size, then a miss-ratio table per policy; requests/s go to stderr.\n"
          "  --trace PATH    plain, gzip or zstd (detected by magic bytes)\n"

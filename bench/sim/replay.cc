@@ -25,12 +25,29 @@ inline bool Apply(SimCache& c, uint64_t key, uint32_t size, Op op) {
 
 }  // namespace
 
-std::unique_ptr<SimCache> MakeCache(PolicyKind kind, uint64_t capacity, bool bytes) {
-  return std::make_unique<SimCache>(capacity, bytes, kind);
+CacheSet MakeCaches(PolicyKind kind, uint64_t capacity, bool bytes, uint32_t shards) {
+  CacheSet set;
+  if (kind == PolicyKind::kAdaptive && shards > 1) {
+    set.controller = std::make_unique<cache::policy::AdaptiveController>();
+  }
+  std::vector<const SimCache*> all;
+  for (uint64_t cap : ShardCapacities(capacity, shards)) {
+    set.shards.push_back(std::make_unique<SimCache>(cap, bytes, kind, set.controller.get()));
+    all.push_back(set.shards.back().get());
+  }
+  if (set.controller) {
+    set.controller->SetResidentSource([all] {
+      uint64_t n = 0;
+      for (const SimCache* c : all) n += c->resident();
+      return n;
+    });
+  }
+  return set;
 }
 
 bool PolicyImplemented(PolicyKind kind) {
-  return std::string_view(cache::policy::AnyPolicy(kind).name()) == cache::policy::PolicyName(kind);
+  return std::string_view(cache::policy::AdaptivePolicy(kind).name()) ==
+         cache::policy::PolicyName(kind);
 }
 
 std::string ImplementedPolicyNames() {
@@ -56,9 +73,8 @@ std::vector<uint64_t> ShardCapacities(uint64_t capacity, uint32_t shards) {
 
 RunResult Replay(const Trace& trace, PolicyKind kind, uint64_t capacity, bool bytes,
                  uint32_t shards) {
-  std::vector<std::unique_ptr<SimCache>> caches;
-  for (uint64_t cap : ShardCapacities(capacity, shards))
-    caches.push_back(MakeCache(kind, cap, bytes));
+  CacheSet set = MakeCaches(kind, capacity, bytes, shards);
+  std::vector<std::unique_ptr<SimCache>>& caches = set.shards;
   const size_t n = trace.records();
   const uint64_t* keys = trace.keys.data();
   const uint32_t* sizes = trace.sizes.data();

@@ -1,6 +1,7 @@
-// Replay of a decoded trace through KeyCache<AnyPolicy>: the daemon's own policy classes, built
-// from a policy name, one cache or N hash-split shards. The only place kmd-sim constructs a
-// policy (MakeCache), so a policy that needs more to be built is adapted here once.
+// Replay of a decoded trace through KeyCache<AdaptivePolicy>: the daemon's own policy classes
+// (a fixed kind is exactly AnyPolicy; adaptive follows its AdaptiveController), built from a
+// policy name, one cache or N hash-split shards. MakeCaches is the one place kmd-sim constructs
+// a policy, so a policy that needs more to be built is adapted here once.
 // Thread-safety: Replay builds its caches per call and only reads the Trace; calls may run in
 // parallel over one Trace.
 #pragma once
@@ -11,19 +12,27 @@
 #include <vector>
 
 #include "bench/sim/trace.h"
-#include "core/cache/policy/any_policy.h"
+#include "core/cache/policy/adaptive_controller.h"
+#include "core/cache/policy/adaptive_policy.h"
 #include "core/cache/policy/key_cache.h"
 #include "core/cache/policy/policy_kind.h"
 
 namespace kmd::sim {
 
 using cache::policy::PolicyKind;
-using SimCache = cache::policy::KeyCache<cache::policy::AnyPolicy>;
+using SimCache = cache::policy::KeyCache<cache::policy::AdaptivePolicy>;
 
-// One cache of `kind` holding `capacity` objects (or bytes). Only for implemented kinds.
-std::unique_ptr<SimCache> MakeCache(PolicyKind kind, uint64_t capacity, bool bytes);
+// The caches of one run: `shards` caches of `kind` sharing `capacity` objects (or bytes) as
+// ShardCapacities says. Adaptive with N > 1 shares one controller among the shards, as the
+// daemon does (a single cache owns its own); the controller outlives the caches. Adaptive runs
+// with AdaptiveOptions' defaults (a simulator affords sampling every key; the daemon caps it).
+struct CacheSet {
+  std::unique_ptr<cache::policy::AdaptiveController> controller;
+  std::vector<std::unique_ptr<SimCache>> shards;
+};
+CacheSet MakeCaches(PolicyKind kind, uint64_t capacity, bool bytes, uint32_t shards = 1);
 
-// Whether AnyPolicy really builds `kind` (a kind it does not know yet falls back to another
+// Whether `kind` is really built (AnyPolicy turns a kind it does not know yet into another
 // policy; that must never run under the requested name).
 bool PolicyImplemented(PolicyKind kind);
 std::string ImplementedPolicyNames();  // "lru, fifo, ..." in PolicyKind order

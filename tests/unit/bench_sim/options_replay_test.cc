@@ -97,7 +97,7 @@ TEST_CASE("options: bad flags and values are refused naming the flag and the val
   }
 }
 
-TEST_CASE("a policy AnyPolicy does not build yet is refused, never run as another") {
+TEST_CASE("a policy not built yet is refused, never run as another") {
   CHECK(PolicyImplemented(PolicyKind::kLru));
   CHECK(ImplementedPolicyNames().find("lru") != std::string::npos);
   for (std::string_view name : cache::policy::kPolicyNames) {
@@ -106,7 +106,7 @@ TEST_CASE("a policy AnyPolicy does not build yet is refused, never run as anothe
     ParseResult r = Parse({"--trace", "t", "--policy", n.c_str(), "--size", "1"});
     if (PolicyImplemented(kind)) {
       CHECK(r.options);
-      CHECK(std::string_view(MakeCache(kind, 10, false)->policy().name()) == name);
+      CHECK(std::string_view(MakeCaches(kind, 10, false).shards[0]->policy().name()) == name);
     } else {
       CAPTURE(n);
       CHECK_FALSE(r.options);
@@ -167,6 +167,16 @@ TEST_CASE("N shards are N independent caches of capacity/N over the hash-split t
     }
     CHECK(Replay(t, PolicyKind::kLru, 500, false, shards).misses == misses);
   }
+  // Adaptive's shards share one controller, as in the daemon; a single cache owns its own.
+  const CacheSet one = MakeCaches(PolicyKind::kAdaptive, 500, false, 1);
+  CHECK_FALSE(one.controller);
+  CHECK(one.shards[0]->policy().controller() != nullptr);
+  const CacheSet four = MakeCaches(PolicyKind::kAdaptive, 500, false, 4);
+  REQUIRE(four.controller);
+  for (const auto& c : four.shards) CHECK(c->policy().controller() == four.controller.get());
+  const RunResult r = Replay(t, PolicyKind::kAdaptive, 500, false, 4);
+  CHECK(r.misses > 0);
+  CHECK(r.misses < r.requests);
 }
 
 TEST_CASE("result line and table format") {
