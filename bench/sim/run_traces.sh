@@ -19,6 +19,7 @@ if [ ! -x "$SIM" ]; then
   cmake --build build -j2 --target kmd-sim
 fi
 mkdir -p "$OUT"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 policies=() skipped=()
 for p in "${ALL_POLICIES[@]}"; do
@@ -57,10 +58,11 @@ for f in "${traces[@]}"; do
   cat "$OUT/$name.log" >>"$OUT/$name.txt" && rm "$OUT/$name.log"
 done
 
+load="$load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 python3 - "$OUT" "$SIZES" "${policy_list}" "${skipped[*]:-}" "$(git rev-parse --short HEAD)" \
-  "${names[@]}" <<'PY'
+  "$load" "${names[@]}" <<'PY'
 import re, sys, datetime, platform
-out, sizes, policy_list, skipped, commit, *names = sys.argv[1:]
+out, sizes, policy_list, skipped, commit, load, *names = sys.argv[1:]
 sizes = sizes.split(",")
 policies = policy_list.split(",")
 fixed = [p for p in ["lru", "lfu", "fifo", "s3fifo", "sieve", "wtinylfu"] if p in policies]
@@ -99,6 +101,9 @@ md.append(f"Generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:
 md.append("")
 if skipped.strip():
     md.append(f"Not implemented in this build, skipped: {', '.join(skipped.split())}.")
+    if "adaptive" in policies:
+        md.append("Adaptive's candidates among them are built as another policy by AnyPolicy "
+                  "until they exist, so its figures here say little.")
     md.append("")
 cols = policies + ["best fixed", "adaptive - best (points)", "1 - adaptive/lru"]
 md.append("| trace | size | " + " | ".join(cols) + " |")
@@ -132,7 +137,8 @@ if gains:
 else:
     md.append("Adaptive: not implemented in this build; gap and gain columns are n/a.")
 md.append("")
-md.append("Replay speed (all sizes and traces; records / replay seconds, single thread):")
+md.append("Replay speed (all sizes and traces; records / replay seconds, single thread; "
+          f"1/5/15-minute load average {load}: the machine is shared, so rates vary):")
 md.append("")
 md.append("| policy | M requests/s |")
 md.append("| --- | ---: |")
