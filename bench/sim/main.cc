@@ -12,6 +12,22 @@
 #include "bench/sim/replay.h"
 #include "bench/sim/report.h"
 
+namespace {
+
+// "<n> records in <wall> s (<cpu> s CPU): <r> M requests/s wall, <r> M per CPU-second"
+std::string RateText(uint64_t records, double wall_s, double cpu_s) {
+  auto rate = [&](double s) { return s > 0 ? static_cast<double>(records) / s / 1e6 : 0.0; };
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "%" PRIu64
+                " records in %.3f s (%.3f s CPU): %.2f M requests/s wall, %.2f M per "
+                "CPU-second",
+                records, wall_s, cpu_s, rate(wall_s), rate(cpu_s));
+  return buf;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace kmd::sim;
   const ParseResult parsed = ParseOptions(argc, argv);
@@ -44,7 +60,7 @@ int main(int argc, char** argv) {
   std::vector<SizeColumn> sizes;
   for (const SizeSpec& s : o.sizes) sizes.push_back({s.text, ResolveSize(s, stats, o.bytes)});
   std::vector<Curve> curves;
-  double total_s = 0;
+  double total_s = 0, total_cpu_s = 0;
   uint64_t total_records = 0;
   for (PolicyKind kind : o.policies) {
     Curve curve{std::string(kmd::cache::policy::PolicyName(kind)), {}};
@@ -52,19 +68,18 @@ int main(int argc, char** argv) {
       const RunResult r = Replay(trace, kind, size.capacity, o.bytes, o.shards);
       std::printf("%s\n", ResultLine(curve.policy, size.capacity, r).c_str());
       std::fflush(stdout);
-      std::fprintf(stderr, "kmd-sim: %s size=%" PRIu64 ": %.3f s, %.2f M requests/s\n",
-                   curve.policy.c_str(), size.capacity, r.seconds,
-                   r.seconds > 0 ? static_cast<double>(r.records) / r.seconds / 1e6 : 0.0);
+      std::fprintf(stderr, "kmd-sim: %s size=%" PRIu64 ": %s\n", curve.policy.c_str(),
+                   size.capacity, RateText(r.records, r.seconds, r.cpu_seconds).c_str());
       curve.miss_ratios.push_back(r.miss_ratio());
       total_s += r.seconds;
+      total_cpu_s += r.cpu_seconds;
       total_records += r.records;
     }
     curves.push_back(std::move(curve));
   }
   std::printf("\n%s", MissRatioTable(sizes, curves, o.bytes).c_str());
-  std::fprintf(stderr, "kmd-sim: replayed %" PRIu64 " records in %.2f s: %.2f M requests/s\n",
-               total_records, total_s,
-               total_s > 0 ? static_cast<double>(total_records) / total_s / 1e6 : 0.0);
+  std::fprintf(stderr, "kmd-sim: all runs: %s\n",
+               RateText(total_records, total_s, total_cpu_s).c_str());
 
   if (!o.plot_path.empty()) {
     std::string title = o.trace_path.substr(o.trace_path.find_last_of('/') + 1);

@@ -2,6 +2,8 @@
 // key and size arrays; shards and write/delete records take the general loop.
 #include "bench/sim/replay.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <string_view>
 
@@ -21,6 +23,12 @@ inline bool Apply(SimCache& c, uint64_t key, uint32_t size, Op op) {
       return false;
   }
   return false;
+}
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 }  // namespace
@@ -80,6 +88,7 @@ RunResult Replay(const Trace& trace, PolicyKind kind, uint64_t capacity, bool by
   const uint32_t* sizes = trace.sizes.data();
   uint64_t misses = 0;
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ThreadCpuSeconds();
   if (shards == 1 && trace.ops.empty()) {
     SimCache& c = *caches[0];
     for (size_t i = 0; i < n; ++i) misses += !c.Access(keys[i], sizes[i]);
@@ -89,12 +98,14 @@ RunResult Replay(const Trace& trace, PolicyKind kind, uint64_t capacity, bool by
       misses += Apply(c, keys[i], sizes[i], trace.ops.empty() ? Op::kGet : trace.ops[i]);
     }
   }
+  const double cpu_end = ThreadCpuSeconds();
   const auto end = std::chrono::steady_clock::now();
   RunResult r;
   r.requests = trace.gets;
   r.misses = misses;
   r.records = n;
   r.seconds = std::chrono::duration<double>(end - start).count();
+  r.cpu_seconds = cpu_end - cpu_start;
   return r;
 }
 

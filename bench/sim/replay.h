@@ -47,7 +47,10 @@ struct RunResult {
   uint64_t requests = 0;  // gets replayed (the denominator)
   uint64_t misses = 0;
   uint64_t records = 0;  // all records replayed, writes and deletes included
-  double seconds = 0;    // replay time alone (no decoding, no cache construction)
+  // Replay time alone (no decoding, no cache construction): wall clock, and this thread's CPU
+  // time, which a shared machine's other work does not inflate.
+  double seconds = 0;
+  double cpu_seconds = 0;
 
   double miss_ratio() const {
     return requests == 0 ? 0.0 : static_cast<double>(misses) / static_cast<double>(requests);
