@@ -64,8 +64,8 @@ uint32_t Cost(uint64_t bytes) {
   return bytes > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(bytes);
 }
 
-// Splits `line` at any run of `seps`; returns the number of fields (at most out.size(); one more
-// than fits is reported as out.size() + 1).
+// Splits `line` at any run of `seps` (spaces and tabs); returns the number of fields (at most
+// out.size(); one more than fits is reported as out.size() + 1).
 template <size_t N>
 size_t Split(std::string_view line, std::string_view seps, std::array<std::string_view, N>& out) {
   size_t n = 0;
@@ -138,8 +138,24 @@ bool TraceDecoder::TextLine(std::string_view line) {
 }
 
 bool TraceDecoder::TwitterLine(std::string_view line) {
+  // Fields from both ends: the timestamp before the first comma, the last five after the last
+  // five commas, the key in between (so an anonymized key with a comma in it still parses).
   std::array<std::string_view, 7> f;
-  if (Split(line, ",", f) != 7 || line.find(",,") != std::string_view::npos) {
+  const size_t first = line.find(',');
+  size_t end = line.size();
+  bool ok = first != std::string_view::npos;
+  for (size_t i = f.size() - 1; ok && i >= 2; --i) {
+    const size_t comma = line.rfind(',', end - 1);
+    ok = comma != std::string_view::npos && comma > first;
+    if (ok) f[i] = line.substr(comma + 1, end - comma - 1);
+    end = comma;
+  }
+  if (ok) {
+    f[0] = line.substr(0, first);
+    f[1] = line.substr(first + 1, end - first - 1);
+  }
+  for (std::string_view field : f) ok = ok && !field.empty();
+  if (!ok) {
     return Reject(
         "expected 7 comma-separated fields (timestamp,key,key size,value size,client id,"
         "operation,TTL), got '" +

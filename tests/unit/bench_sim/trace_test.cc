@@ -203,12 +203,20 @@ TEST_CASE("Twitter CSV: get/gets counted, writes admit uncounted, delete removes
   CHECK(t.keys[0] == t.keys[2]);
   for (size_t step : {1, 3, 17}) CheckSame(FeedInSteps(TraceFormat::kTwitter, csv, step), t);
 
+  // The key is what lies between the first and the last five fields, commas and all.
+  DecodeResult comma = DecodeTrace(TraceFormat::kTwitter, "0,a,b,3,7,1,get,0\n");
+  REQUIRE(comma.trace);
+  CHECK(comma.trace->keys[0] == KeyId("a,b"));
+  CHECK(comma.trace->sizes[0] == 10);
+
   const std::pair<std::string, std::string> cases[] = {
       {"0,k,1,1,1,get,0\n1,k,1,1,1,get\n", "line 2: expected 7"},
       {"0,k,1,1,1,fetch,0\n", "line 1: unknown operation 'fetch'"},
       {"0,k,x,1,1,get,0\n", "line 1: key size 'x'"},
       {"0,k,1,1,1,get,0\n0,,1,1,1,get,0\n", "line 2: expected 7"},
       {"0,k,1,1,1,get,soon\n", "line 1: TTL 'soon'"},
+      {"0,k,1,1,1,get,0,\n", "line 1: expected 7"},  // empty 8th field
+      {"0,k,1,1,1,get,0\n1,k,1,1,1\n", "line 2: expected 7"},
   };
   for (const auto& [text, want] : cases) {
     CAPTURE(text);
