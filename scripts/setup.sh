@@ -9,7 +9,7 @@ BUILD_DIR="${1:-build}"
 PACKAGES=(
   build-essential cmake pkg-config g++ clang clang-format clang-tidy libclang-rt-14-dev
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev libbenchmark-dev
-  libjemalloc-dev libmimalloc-dev libxxhash-dev liblz4-dev libzstd-dev libsystemd-dev
+  libjemalloc-dev libmimalloc-dev libxxhash-dev liblz4-dev libzstd-dev zlib1g-dev libsystemd-dev
   prometheus-cpp-dev
   memcached redis-server redis-tools libmemcached-tools python3 python3-pymemcache nutcracker
   prometheus nodejs gnuplot-nox procps
