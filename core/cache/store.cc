@@ -55,6 +55,14 @@ constexpr size_t kCrawlSlice = 256;
 // kShadowBytesPerObject in each candidate's shadow; the shadows may hold up to twice the target
 // before the sampling rate is lowered. Their memory comes out of the item budget.
 constexpr size_t kShadowBytesPerObject = 48;
+// What a live policy owns beyond the item headers (S3-FIFO's ghost, W-TinyLFU's sketch: up to 2
+// bytes per item) is set aside, like the index, as a share of the budget: 1/64, which covers items
+// of 128 bytes or more. LRU, FIFO, LFU and SIEVE own nothing.
+constexpr size_t kLivePolicyShare = 64;
+bool LivePolicyOwnsBytes(policy::PolicyKind k) {
+  return k == policy::PolicyKind::kS3Fifo || k == policy::PolicyKind::kWTinyLfu ||
+         k == policy::PolicyKind::kAdaptive;  // its live policy may be either
+}
 // At most this share of accesses reaches the shadows (one mutex and six shadow lookups each).
 constexpr double kMaxSampleRate = 1.0 / 16;
 uint32_t ShadowObjects(size_t memory_limit) {
@@ -212,7 +220,9 @@ struct Store::Impl {
       adaptive = std::make_unique<policy::AdaptiveController>(opts);
       policy_reserve = 2 * opts.shadow_objects * opts.candidates.size() * kShadowBytesPerObject;
     }
-    const size_t fixed = index_bytes + policy_reserve;
+    const size_t live_reserve =
+        LivePolicyOwnsBytes(cfg.policy) ? cfg.memory_limit / kLivePolicyShare : 0;
+    const size_t fixed = index_bytes + policy_reserve + live_reserve;
     const size_t budget = cfg.memory_limit > fixed ? cfg.memory_limit - fixed : 0;
     slabs = std::make_unique<memory::SlabAllocator>(budget, page_size);
     num_classes = slabs->classes().count();

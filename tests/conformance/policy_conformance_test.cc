@@ -135,6 +135,31 @@ TEST_CASE_TEMPLATE("conformance: Next from a pinned victim gives the other items
   CheckResidentSet(p, items, resident);  // Victim and Next removed nothing
 }
 
+TEST_CASE_TEMPLATE("conformance: a walk that removes items as it goes meets every item once", P,
+                   KMD_ALL_POLICIES) {
+  // As the expiry crawler does: take Next() of the current item, then maybe remove the current.
+  P p;
+  Items items(256);
+  Driver<P> d(p, items, 200, 11);
+  for (int i = 0; i < 5000; ++i) d.Step();
+  std::vector<uint32_t> before = d.Resident();
+  std::vector<uint32_t> visited, kept;
+  std::mt19937 coin(5);
+  for (uint32_t r = p.First(items); r != kNoItem && visited.size() <= before.size();) {
+    const uint32_t next = p.Next(r, items);
+    visited.push_back(r);
+    if (coin() % 2 == 0) {
+      p.Remove(r, items);
+    } else {
+      kept.push_back(r);
+    }
+    r = next;
+  }
+  std::sort(visited.begin(), visited.end());
+  CHECK(visited == before);
+  CheckResidentSet(p, items, kept);
+}
+
 TEST_CASE_TEMPLATE("conformance: KeyCache capacity in objects holds under a skewed stream", P,
                    KMD_ALL_POLICIES) {
   KeyCache<P> c(150);

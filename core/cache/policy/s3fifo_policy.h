@@ -1,12 +1,11 @@
 // S3-FIFO (Yang et al., SOSP'23) as libCacheSim's S3FIFO.c: small FIFO, main 2-bit CLOCK, ghost.
 // Per item: 8 bytes of links, 3 meta bits (2-bit frequency, queue). Policy-owned: the ghost, two
-// Bloom filters, 1.9-3.7 bytes per resident item (measured), ~0.5-2% false positives.
+// Bloom filters, 1.8 bytes per resident item when sized (0.9-1.8 as size() grows), ~2% false hits.
 // Departures: the ghost is approximate (a false positive admits a new key to main; a ghost hit
 // is not forgotten) and restarts empty when size() doubles or shrinks 8-fold; size() stands in
 // for the capacity. Thread-safety: none; the Store calls it under the owning shard's lock.
 #pragma once
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -18,7 +17,7 @@ namespace kmd::cache::policy {
 // Remembers about the last `n` keys added: two Bloom filters, the current one taking adds until it
 // holds 2n/3 keys, then the older one is cleared and becomes current (so a key is remembered for
 // 2n/3 to 4n/3 adds, n on average, as an exact FIFO of n would). Each key sets 4 bits in one
-// 64-bit word (one cache line per add or lookup); 12 bits per key before power-of-two rounding.
+// 64-bit word (one cache line per add or lookup); 12 bits per key.
 class GhostFilter {
  public:
   bool Contains(uint64_t hash) const {
@@ -53,15 +52,15 @@ class GhostFilter {
   void Fit(size_t n) {
     if (words_ != 0 && n <= sized_for_ * 2 && n * 8 >= sized_for_) return;
     sized_for_ = n;
-    words_ = std::bit_ceil(std::max<size_t>(1, (n * 2 / 3 + 1) * kBitsPerKey / 64));
+    words_ = (n * 2 / 3 + 1) * kBitsPerKey / 64 + 1;
     bits_.assign(words_ * 2, 0);
     bits_.shrink_to_fit();
-    mask_ = words_ - 1;
     adds_ = 0;
   }
   // The Store picks shards by the hash's low bits: mix so every bit of it counts.
   static uint64_t Spread(uint64_t h) { return (h ^ (h >> 29)) * 0x9E3779B97F4A7C15ULL; }
-  size_t Word(uint64_t x) const { return (x >> 32) & mask_; }
+  // Multiply-shift maps the high 32 bits onto [0, words_) without a power-of-two size.
+  size_t Word(uint64_t x) const { return (x >> 32) * words_ >> 32; }
   static uint64_t Bits(uint64_t x) {
     return (1ULL << (x & 63)) | (1ULL << ((x >> 6) & 63)) | (1ULL << ((x >> 12) & 63)) |
            (1ULL << ((x >> 18) & 63));
@@ -69,7 +68,6 @@ class GhostFilter {
 
   std::vector<uint64_t> bits_;  // two filters of words_ words each
   size_t words_ = 0;
-  size_t mask_ = 0;
   size_t sized_for_ = 0;
   size_t adds_ = 0;  // keys added to the current filter
   unsigned current_ = 0;
@@ -133,17 +131,18 @@ class S3FifoPolicy {
     }
     return kNoItem;
   }
-  // The queue Victim takes from first (each tail to head), then the other.
+  // Small (tail to head), then main. A fixed order, not Victim's current choice of queue: that
+  // flips as items leave, and a walk that removes items as it goes (the expiry crawler) must
+  // still meet every other item once.
   template <class V>
   uint32_t First(V& /*v*/) const {
-    return FirstQueue().empty() ? SecondQueue().tail() : FirstQueue().tail();
+    return small_.empty() ? main_.tail() : small_.tail();
   }
   template <class V>
   uint32_t Next(uint32_t ref, V& v) const {
     const uint32_t n = RefList::Newer(ref, v);
     if (n != kNoItem) return n;
-    const bool in_first = ((v.meta(ref) & kMain) != 0) != SmallFirst();
-    return in_first ? SecondQueue().tail() : kNoItem;
+    return (v.meta(ref) & kMain) ? kNoItem : main_.tail();
   }
   size_t size() const { return small_.size() + main_.size(); }
   bool empty() const { return size() == 0; }
@@ -152,8 +151,6 @@ class S3FifoPolicy {
  private:
   static size_t SmallTarget(size_t n) { return std::max<size_t>(1, n / 10); }
   bool SmallFirst() const { return !small_.empty() && small_.size() >= SmallTarget(size()); }
-  const RefList& FirstQueue() const { return SmallFirst() ? small_ : main_; }
-  const RefList& SecondQueue() const { return SmallFirst() ? main_ : small_; }
   template <class V>
   RefList& QueueOf(uint32_t ref, V& v) {
     return (v.meta(ref) & kMain) ? main_ : small_;

@@ -19,7 +19,6 @@ namespace kmd::cache::policy {
 class SievePolicy {
  public:
   static constexpr const char* kName = "sieve";
-  static constexpr uint8_t kVisited = 1;
 
   template <class V>
   void Insert(uint32_t ref, uint64_t /*hash*/, V& v) {
@@ -66,6 +65,8 @@ class SievePolicy {
   size_t MetadataBytes() const { return 0; }
 
  private:
+  static constexpr uint8_t kVisited = 1;  // the meta bit a hit sets
+
   // Where the hand is; kNoItem means the tail (a fresh policy, or the hand passed the head).
   uint32_t Start() const { return hand_ != kNoItem ? hand_ : list_.tail(); }
 

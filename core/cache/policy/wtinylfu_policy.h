@@ -1,8 +1,9 @@
 // W-TinyLFU (Einziger, Friedman & Manes, ACM ToS 2017, as Caffeine runs it): window LRU, main SLRU.
 // Per item: 8 bytes of links, 2 meta bits (segment). Policy-owned: a count-min sketch of 4-bit
-// counters, 4-16 bytes per resident item (Caffeine: 8). Departures from Caffeine: a fixed 1%
-// window (no hill climbing: Adaptive tunes policies), no doorkeeper, size() for the capacity, and
-// no duel before the first eviction. Thread-safety: none; the Store calls it under the shard lock.
+// counters, 2 bytes per resident item when sized (1-2 as size() grows; Caffeine: 8, made up here
+// by conservative update). Departures from Caffeine: a fixed 1% window (no hill climbing: Adaptive
+// tunes), no doorkeeper, size() for the capacity, no duel before the first eviction.
+// Thread-safety: none; the Store calls it under the owning shard's lock.
 #pragma once
 
 #include <algorithm>
@@ -18,34 +19,37 @@ namespace kmd::cache::policy {
 
 // A count-min sketch of 4-bit counters, depth 4, laid out as Caffeine's FrequencySketch: a key's
 // four counters lie in one 64-byte block of eight words (one cache line per increment), one
-// counter in each pair of words. After 10 x n increments every counter is halved, so estimates
-// follow recent popularity. Fit(n) keeps bit_ceil(m) words for an item count m within 2x of n:
-// it rebuilds the table (empty, as Caffeine's does) when n has doubled or shrunk 8-fold.
+// counter in each pair of words; a block per 32 items. After 10 x n increments every counter is
+// halved, so estimates follow recent popularity. Fit(n) rebuilds the table for n items (empty, as
+// Caffeine's does) when n has doubled or shrunk 8-fold since the last build.
 class FrequencySketch {
  public:
   void Fit(size_t n) {
     sample_ = n * 10;
     if (!table_.empty() && n <= sized_for_ * 2 && n * 8 >= sized_for_) return;
     sized_for_ = n;
-    table_.assign(std::bit_ceil(std::max<size_t>(n, kBlockWords)), 0);
+    blocks_ = (n + kItemsPerBlock - 1) / kItemsPerBlock + 1;
+    table_.assign(blocks_ * kBlockWords, 0);
     table_.shrink_to_fit();
-    block_mask_ = table_.size() / kBlockWords - 1;
     additions_ = 0;
   }
+  // Conservative update: only the key's smallest counters go up (the others already over-count
+  // it), which keeps estimates close with half the table Caffeine uses.
   void Increment(uint64_t hash) {
     if (table_.empty()) return;
     const uint64_t x = Spread(hash);
     uint64_t* block = &table_[BlockStart(x)];
-    bool added = false;
+    unsigned counter[4];
+    unsigned least = 15;
     for (unsigned i = 0; i < 4; ++i) {
-      uint64_t& word = block[Word(x, i)];
-      const unsigned shift = Shift(x, i);
-      if (((word >> shift) & 15) != 15) {
-        word += uint64_t{1} << shift;
-        added = true;
-      }
+      counter[i] = static_cast<unsigned>(block[Word(x, i)] >> Shift(x, i)) & 15u;
+      least = std::min(least, counter[i]);
     }
-    if (added && ++additions_ >= sample_) Halve();
+    if (least == 15) return;
+    for (unsigned i = 0; i < 4; ++i) {
+      if (counter[i] == least) block[Word(x, i)] += uint64_t{1} << Shift(x, i);
+    }
+    if (++additions_ >= sample_) Halve();
   }
   unsigned Estimate(uint64_t hash) const {
     if (table_.empty()) return 0;
@@ -61,10 +65,12 @@ class FrequencySketch {
 
  private:
   static constexpr size_t kBlockWords = 8;
+  static constexpr size_t kItemsPerBlock = 32;  // 2 bytes per item when sized
 
   // The Store picks shards by the hash's low bits: mix so every bit of it counts.
   static uint64_t Spread(uint64_t h) { return (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL; }
-  size_t BlockStart(uint64_t x) const { return ((x >> 32) & block_mask_) * kBlockWords; }
+  // Multiply-shift maps the high 32 bits onto [0, blocks_) without a power-of-two size.
+  size_t BlockStart(uint64_t x) const { return ((x >> 32) * blocks_ >> 32) * kBlockWords; }
   // Counter i (0..3) of a key: in word 2i or 2i+1 of its block, at one of 16 nibbles.
   static unsigned Word(uint64_t x, unsigned i) { return i * 2 + ((x >> (i * 8)) & 1); }
   static unsigned Shift(uint64_t x, unsigned i) { return ((x >> (i * 8 + 1)) & 15) * 4; }
@@ -78,7 +84,7 @@ class FrequencySketch {
   }
 
   std::vector<uint64_t> table_;
-  size_t block_mask_ = 0;
+  size_t blocks_ = 0;
   size_t sized_for_ = 0;
   size_t additions_ = 0;
   size_t sample_ = 0;  // halve after this many increments: 10 x the latest item count

@@ -53,20 +53,22 @@ TEST_CASE("overhead per item <= 32 bytes for 16-byte keys and 100-byte values") 
   CHECK(st.payload_bytes == st.curr_items * 116);
   CHECK(st.header_bytes == st.curr_items * 26);
 
-  // Adaptive's shadow caches come out of the same budget: 576 KiB at 64 MiB, which with the
-  // index costs one of the 1 MiB pages (1.6% of the items here; under 0.5% from -m 1024 up).
+  // Adaptive's shadow caches come out of the same budget: 576 KiB at 64 MiB, and so does room for
+  // its live policy's own state (1/64 of the budget: S3-FIFO's ghost or W-TinyLFU's sketch, up
+  // to 2 bytes per item); with the index that costs two of the 1 MiB pages (3.2% of the items).
   StoreConfig adaptive_cfg = cfg;
   adaptive_cfg.policy = policy::PolicyKind::kAdaptive;
   Store adaptive(adaptive_cfg);
   const StoreStats ast = FillUntilEviction(adaptive);
   MESSAGE("adaptive: items=" << ast.curr_items << " policy_bytes=" << ast.policy_bytes);
-  CHECK(ast.curr_items * 100 >= st.curr_items * 98);
+  CHECK(ast.curr_items * 100 >= st.curr_items * 96);
   CHECK(ast.total_pages * ast.page_size + ast.index_bytes + ast.policy_bytes <= cfg.memory_limit);
 }
 
 TEST_CASE("never more than the limit; eviction in LRU order spares recently read items") {
   test::ManualClock clock;
   StoreConfig cfg;
+  cfg.policy = policy::PolicyKind::kLru;  // S3-FIFO, say, keeps unread early items in main
   cfg.clock = &clock;
   cfg.memory_limit = 8u << 20;
   cfg.shards = 4;
