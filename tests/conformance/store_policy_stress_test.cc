@@ -46,7 +46,8 @@ TEST_CASE("conformance: the Store under every policy keeps its invariants under 
         policy::PolicyKind::kAdaptive}) {
     CAPTURE(policy::PolicyName(kind));
     StoreConfig cfg;
-    cfg.memory_limit = 6u << 20;
+    cfg.memory_limit = 4u << 20;
+    cfg.page_size = 64u << 10;  // pages enough for every class to fill and evict its own items
     cfg.shards = 16;
     cfg.policy = kind;
     cfg.crawler_interval_ms = 0;
@@ -85,7 +86,13 @@ TEST_CASE("conformance: the Store under every policy keeps its invariants under 
     };
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) threads.emplace_back(worker, t);
+    // About a second, and on until the store has evicted (a sanitized build runs ~20x slower).
+    const auto start = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    while (store.Stats().evictions < 1000 &&
+           std::chrono::steady_clock::now() - start < std::chrono::seconds(20)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     stop = true;
     for (auto& th : threads) th.join();
 
