@@ -75,6 +75,17 @@ class Driver {
   std::mt19937_64 rng_;
 };
 
+// A policy over `n` items after `steps` random operations keeping at most `cap` resident.
+template <class P>
+struct Warmed {
+  Warmed(size_t n, size_t cap, uint64_t seed, int steps) : items(n), d(p, items, cap, seed) {
+    for (int i = 0; i < steps; ++i) d.Step();
+  }
+  P p;
+  Items items;
+  Driver<P> d;
+};
+
 TEST_CASE_TEMPLATE("conformance: Victim and First on an empty policy are kNoItem", P,
                    KMD_ALL_POLICIES) {
   P p;
@@ -114,16 +125,14 @@ TEST_CASE_TEMPLATE("conformance: random insert/hit/remove/evict keeps every item
 
 TEST_CASE_TEMPLATE("conformance: Next from a pinned victim gives the other items", P,
                    KMD_ALL_POLICIES) {
-  P p;
-  Items items(64);
-  Driver<P> d(p, items, 48, 7);
-  for (int i = 0; i < 3000; ++i) d.Step();
+  Warmed<P> w(64, 48, 7, 3000);
+  auto& [p, items, d] = w;
   const uint32_t v = p.Victim(items);
   REQUIRE(v != kNoItem);
   std::vector<uint32_t> after;
-  for (uint32_t w = p.Next(v, items); w != kNoItem && after.size() <= p.size();
-       w = p.Next(w, items)) {
-    after.push_back(w);
+  for (uint32_t r = p.Next(v, items); r != kNoItem && after.size() <= p.size();
+       r = p.Next(r, items)) {
+    after.push_back(r);
   }
   CHECK(!after.empty());
   CHECK(std::find(after.begin(), after.end(), v) == after.end());
@@ -131,17 +140,15 @@ TEST_CASE_TEMPLATE("conformance: Next from a pinned victim gives the other items
   std::sort(sorted.begin(), sorted.end());
   CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
   const std::vector<uint32_t> resident = d.Resident();
-  for (uint32_t w : after) CHECK(std::binary_search(resident.begin(), resident.end(), w));
+  for (uint32_t r : after) CHECK(std::binary_search(resident.begin(), resident.end(), r));
   CheckResidentSet(p, items, resident);  // Victim and Next removed nothing
 }
 
 TEST_CASE_TEMPLATE("conformance: a walk that removes items as it goes meets every item once", P,
                    KMD_ALL_POLICIES) {
   // As the expiry crawler does: take Next() of the current item, then maybe remove the current.
-  P p;
-  Items items(256);
-  Driver<P> d(p, items, 200, 11);
-  for (int i = 0; i < 5000; ++i) d.Step();
+  Warmed<P> w(256, 200, 11, 5000);
+  auto& [p, items, d] = w;
   std::vector<uint32_t> before = d.Resident();
   std::vector<uint32_t> visited, kept;
   std::mt19937 coin(5);
