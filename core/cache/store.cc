@@ -1641,7 +1641,8 @@ StoreStats Store::Stats() const {
   st.policy_live = m.config.policy;
   if (m.adaptive) {
     const policy::AdaptiveStats as = m.adaptive->Stats();
-    st.policy_live = as.current;
+    st.policy_live = as.current.kind;
+    st.policy_live_share = as.current.share;
     st.policy_switches = as.switches;
     st.policy_sample_rate = as.sample_rate;
     st.policy_bytes += m.policy_reserve;

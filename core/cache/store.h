@@ -204,6 +204,7 @@ struct StoreStats {
   // (sketches, ghost filters, Adaptive's shadow caches).
   policy::PolicyKind policy = policy::PolicyKind::kLru;
   policy::PolicyKind policy_live = policy::PolicyKind::kLru;
+  uint8_t policy_live_share = 0;  // Adaptive's tuned share (S3-FIFO small / W-TinyLFU window, %)
   uint64_t policy_switches = 0;
   double policy_sample_rate = 0;
   uint64_t policy_bytes = 0;

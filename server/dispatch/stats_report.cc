@@ -121,6 +121,7 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
     char rate[32];
     std::snprintf(rate, sizeof(rate), "%.6f", s.policy_sample_rate);
     l.Add("eviction_policy_sample_rate", std::string(rate));
+    l.Add("eviction_policy_live_share", s.policy_live_share);
   }
   uint64_t budget_used = s.total_pages * s.page_size + s.index_bytes + s.policy_bytes;
   if (s.curr_items > 0) {

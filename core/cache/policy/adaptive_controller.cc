@@ -10,6 +10,7 @@ namespace {
 // Sampled accesses between two looks at the live cache's size.
 constexpr uint64_t kResidentEvery = 512;
 constexpr uint64_t kMinWindow = 256;
+uint16_t Pack(PolicySpec s) { return static_cast<uint16_t>(static_cast<int>(s.kind) << 8 | s.share); }
 }  // namespace
 
 AdaptiveController::AdaptiveController(AdaptiveOptions options)
@@ -17,7 +18,7 @@ AdaptiveController::AdaptiveController(AdaptiveOptions options)
       max_threshold_(std::clamp<uint64_t>(
           static_cast<uint64_t>(options_.max_sample_rate * kFullThreshold), 1, kFullThreshold)),
       threshold_(max_threshold_),
-      current_(static_cast<uint8_t>(options_.initial)) {
+      current_(Pack(options_.initial)) {
   window_misses_.assign(options_.candidates.size(), 0);
   scores_.assign(options_.candidates.size(), 0.0);
   ResetShadows();
@@ -30,7 +31,7 @@ void AdaptiveController::SetResidentSource(std::function<uint64_t()> fn) {
 
 void AdaptiveController::ResetShadows() {
   shadows_.clear();
-  for (PolicyKind k : options_.candidates) {
+  for (PolicySpec k : options_.candidates) {
     shadows_.push_back(std::make_unique<KeyCache<AnyPolicy>>(shadow_capacity_, false, k));
   }
   std::fill(window_misses_.begin(), window_misses_.end(), 0);
@@ -89,8 +90,11 @@ void AdaptiveController::EndWindow() {
   const auto cur_it =
       std::find(options_.candidates.begin(), options_.candidates.end(), current());
   const size_t cur = static_cast<size_t>(cur_it - options_.candidates.begin());
-  const bool ahead = cur == options_.candidates.size() ||
-                     scores_[best] < scores_[cur] * (1.0 - options_.margin);
+  const bool same_kind =
+      cur < options_.candidates.size() && options_.candidates[best].kind == current().kind;
+  const double margin = same_kind ? options_.margin : options_.kind_margin;
+  const bool ahead =
+      cur == options_.candidates.size() || scores_[best] < scores_[cur] * (1.0 - margin);
   if (best == cur || !ahead) {
     leader_streak_ = 0;
     return;
@@ -99,7 +103,7 @@ void AdaptiveController::EndWindow() {
   leader_ = best;
   if (leader_streak_ < options_.confirm) return;
   leader_streak_ = 0;
-  current_.store(static_cast<uint8_t>(options_.candidates[best]), std::memory_order_release);
+  current_.store(Pack(options_.candidates[best]), std::memory_order_release);
   generation_.fetch_add(1, std::memory_order_acq_rel);
   ++switches_;
 }

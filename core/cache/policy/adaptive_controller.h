@@ -25,22 +25,29 @@
 namespace kmd::cache::policy {
 
 struct AdaptiveOptions {
-  std::vector<PolicyKind> candidates = {PolicyKind::kLru,   PolicyKind::kLfu,
-                                        PolicyKind::kFifo,  PolicyKind::kS3Fifo,
-                                        PolicyKind::kSieve, PolicyKind::kWTinyLfu};
-  PolicyKind initial = PolicyKind::kS3Fifo;  // live policy before the first decision
+  // Every fixed policy at its default, plus S3-FIFO and W-TinyLFU at other shares (switching
+  // share within a kind costs no rebuild; W-TinyLFU at 99% behaves as LRU with admission).
+  std::vector<PolicySpec> candidates = {
+      PolicyKind::kLru,          PolicyKind::kLfu,           PolicyKind::kFifo,
+      PolicyKind::kSieve,        {PolicyKind::kS3Fifo, 10},  {PolicyKind::kS3Fifo, 5},
+      {PolicyKind::kS3Fifo, 25}, {PolicyKind::kWTinyLfu, 1}, {PolicyKind::kWTinyLfu, 5},
+      {PolicyKind::kWTinyLfu, 20}, {PolicyKind::kWTinyLfu, 50}, {PolicyKind::kWTinyLfu, 99}};
+  PolicySpec initial = {PolicyKind::kS3Fifo, 10};  // live policy before the first decision
   uint32_t shadow_objects = 16384;  // sampled shadow capacity to aim for (accuracy vs. cost)
   // Highest share of keys sampled, however small the cache: bounds what the shadows cost per
   // access (the daemon uses 1/16; a simulator can afford 1).
   double max_sample_rate = 1.0;
   double window_factor = 2.0;       // a window is this many shadow capacities of accesses
-  double margin = 0.01;             // relative lead over the current policy needed to switch
+  // Relative lead over the current policy needed to move: to another share of the same kind
+  // (cheap: set in place), and to another kind (a rebuild, which forgets frequency history).
+  double margin = 0.005;
+  double kind_margin = 0.03;
   uint32_t confirm = 2;             // consecutive windows the lead must hold
   double decay = 0.5;               // weight of the past in the per-window miss score
 };
 
 struct AdaptiveStats {
-  PolicyKind current = PolicyKind::kLru;
+  PolicySpec current;
   uint64_t switches = 0;
   uint64_t windows = 0;
   uint64_t sampled = 0;        // accesses fed to the shadows
@@ -48,7 +55,7 @@ struct AdaptiveStats {
   uint64_t shadow_capacity = 0;
   size_t bytes = 0;            // the shadows' memory
   // Per candidate, in options order: kind and its weighted miss ratio in the shadows.
-  std::vector<std::pair<PolicyKind, double>> scores;
+  std::vector<std::pair<PolicySpec, double>> scores;
 };
 
 class AdaptiveController {
@@ -69,8 +76,9 @@ class AdaptiveController {
   void SetResident(uint64_t objects) { resident_.store(objects, std::memory_order_relaxed); }
   void SetResidentSource(std::function<uint64_t()> fn);
 
-  PolicyKind current() const {
-    return static_cast<PolicyKind>(current_.load(std::memory_order_acquire));
+  PolicySpec current() const {
+    const uint16_t c = current_.load(std::memory_order_acquire);
+    return PolicySpec(static_cast<PolicyKind>(c >> 8), static_cast<uint8_t>(c));
   }
   uint32_t generation() const { return generation_.load(std::memory_order_acquire); }
   AdaptiveStats Stats() const;
@@ -84,7 +92,7 @@ class AdaptiveController {
   const AdaptiveOptions options_;
   const uint64_t max_threshold_;
   std::atomic<uint64_t> threshold_;
-  std::atomic<uint8_t> current_;
+  std::atomic<uint16_t> current_;  // kind << 8 | share
   std::atomic<uint32_t> generation_{0};
   std::atomic<uint64_t> resident_{0};
 

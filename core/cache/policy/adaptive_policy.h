@@ -24,7 +24,7 @@ class AdaptivePolicy {
   // kind = kAdaptive without a controller: owns one built from `options`.
   explicit AdaptivePolicy(PolicyKind kind = PolicyKind::kLru, AdaptiveController* shared = nullptr,
                           AdaptiveOptions options = {})
-      : live_(kind == PolicyKind::kAdaptive ? options.initial : kind), kind_(kind) {
+      : live_(kind == PolicyKind::kAdaptive ? options.initial : PolicySpec(kind)), kind_(kind) {
     if (kind != PolicyKind::kAdaptive) return;
     if (shared == nullptr) {
       owned_ = std::make_unique<AdaptiveController>(std::move(options));
@@ -32,11 +32,12 @@ class AdaptivePolicy {
     }
     ctl_ = shared;
     gen_ = ctl_->generation();
-    if (ctl_->current() != live_.kind()) live_ = AnyPolicy(ctl_->current());
+    if (ctl_->current() != live_.spec()) live_ = AnyPolicy(ctl_->current());
   }
 
   PolicyKind kind() const { return kind_; }
   PolicyKind live_kind() const { return live_.kind(); }
+  PolicySpec live_spec() const { return live_.spec(); }
   const char* name() const { return ctl_ != nullptr ? kName : live_.name(); }
   AdaptiveController* controller() const { return ctl_; }
 

@@ -44,9 +44,33 @@ inline FixedPolicy MakeFixedPolicy(PolicyKind kind) {
 
 class AnyPolicy {
  public:
-  explicit AnyPolicy(PolicyKind kind = PolicyKind::kLru) : p_(MakeFixedPolicy(kind)), kind_(kind) {}
+  explicit AnyPolicy(PolicySpec spec = PolicyKind::kLru)
+      : p_(MakeFixedPolicy(spec.kind)), kind_(spec.kind) {
+    SetShare(spec.share);
+  }
 
   PolicyKind kind() const { return kind_; }
+  // The tunable share of a policy that has one (else 0); 0 leaves the policy's default.
+  uint8_t share() const {
+    return std::visit(
+        [](const auto& p) -> uint8_t {
+          if constexpr (requires { p.share(); }) {
+            return p.share();
+          } else {
+            return 0;
+          }
+        },
+        p_);
+  }
+  void SetShare(uint8_t pct) {
+    if (pct == 0) return;
+    std::visit(
+        [&](auto& p) {
+          if constexpr (requires { p.SetShare(pct); }) p.SetShare(pct);
+        },
+        p_);
+  }
+  PolicySpec spec() const { return PolicySpec(kind_, share()); }
   const char* name() const {
     return std::visit([](const auto& p) { return std::decay_t<decltype(p)>::kName; }, p_);
   }
@@ -89,11 +113,17 @@ class AnyPolicy {
     return std::visit([](const auto& p) -> size_t { return p.MetadataBytes(); }, p_);
   }
 
-  // Re-orders the resident items under `kind`: they are re-inserted oldest first in the current
-  // eviction order (so recency survives a switch; frequency history starts afresh).
+  // Re-orders the resident items under `spec`: a new share of the same kind is set in place;
+  // another kind gets the items re-inserted oldest first in the current eviction order (so
+  // recency survives a switch; frequency history starts afresh), through Adopt where the new
+  // policy has it (residents skip the probation a new key gets).
   template <class V>
-  void Rebuild(PolicyKind kind, V& v) {
-    if (kind == kind_) return;
+  void Rebuild(PolicySpec spec, V& v) {
+    const PolicyKind kind = spec.kind;
+    if (kind == kind_) {
+      SetShare(spec.share);
+      return;
+    }
     FixedPolicy next = MakeFixedPolicy(kind);
     std::visit(
         [&](auto& from, auto& to) {
@@ -102,13 +132,19 @@ class AnyPolicy {
             const uint32_t after = from.Next(r, v);
             v.links(r) = PolicyLinks{};
             v.set_meta(r, 0);
-            to.Insert(r, v.hash(r), v);
+            if constexpr (requires { to.Adopt(r, uint64_t{0}, v); }) {
+              to.Adopt(r, v.hash(r), v);
+            } else {
+              to.Insert(r, v.hash(r), v);
+            }
             r = after;
           }
+          if constexpr (requires { to.Settle(v); }) to.Settle(v);
         },
         p_, next);
     p_ = std::move(next);
     kind_ = kind;
+    SetShare(spec.share);
   }
 
  private:

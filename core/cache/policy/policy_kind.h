@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -16,6 +17,16 @@ inline constexpr std::array<std::string_view, 7> kPolicyNames{
 inline constexpr std::string_view PolicyName(PolicyKind k) {
   return kPolicyNames[static_cast<size_t>(k)];
 }
+
+// A policy and its tunable share (percent): S3-FIFO's small queue, W-TinyLFU's window; 0 means
+// the policy's default, and the others have none. Adaptive's candidates are specs.
+struct PolicySpec {
+  PolicyKind kind = PolicyKind::kLru;
+  uint8_t share = 0;
+  constexpr PolicySpec() = default;
+  constexpr PolicySpec(PolicyKind k, uint8_t s = 0) : kind(k), share(s) {}  // NOLINT: implicit
+  friend constexpr bool operator==(const PolicySpec&, const PolicySpec&) = default;
+};
 
 inline constexpr std::optional<PolicyKind> ParsePolicyKind(std::string_view name) {
   for (size_t i = 0; i < kPolicyNames.size(); ++i) {

@@ -6,6 +6,7 @@
 // for the capacity. Thread-safety: none; the Store calls it under the owning shard's lock.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -86,6 +87,19 @@ class S3FifoPolicy {
   static constexpr uint8_t kFreqMask = 3;
   static constexpr uint8_t kMain = 4;  // meta bit: the item is in main (else in small)
   static constexpr uint8_t kMoveToMain = 2;
+  static constexpr uint8_t kDefaultShare = 10;
+
+  // The small queue's share of size(), in percent (Adaptive tunes it; the paper's 10 by default).
+  void SetShare(uint8_t pct) { small_pct_ = std::clamp<uint8_t>(pct, 1, 90); }
+  uint8_t share() const { return small_pct_; }
+
+  // An item carried over from another policy (Adaptive's rebuild): already resident, so it joins
+  // main rather than passing the small queue's probation again.
+  template <class V>
+  void Adopt(uint32_t ref, uint64_t /*hash*/, V& v) {
+    v.set_meta(ref, kMain);
+    main_.PushHead(ref, v);
+  }
 
   template <class V>
   void Insert(uint32_t ref, uint64_t hash, V& v) {
@@ -149,7 +163,7 @@ class S3FifoPolicy {
   size_t MetadataBytes() const { return ghost_.bytes(); }
 
  private:
-  static size_t SmallTarget(size_t n) { return std::max<size_t>(1, n / 10); }
+  size_t SmallTarget(size_t n) const { return std::max<size_t>(1, n * small_pct_ / 100); }
   bool SmallFirst() const { return !small_.empty() && small_.size() >= SmallTarget(size()); }
   template <class V>
   RefList& QueueOf(uint32_t ref, V& v) {
@@ -160,6 +174,7 @@ class S3FifoPolicy {
   RefList main_;
   GhostFilter ghost_;
   bool evicted_ = false;  // warm-up ends at the first eviction
+  uint8_t small_pct_ = kDefaultShare;
 };
 
 }  // namespace kmd::cache::policy

@@ -103,6 +103,22 @@ class WTinyLfuPolicy {
   // Caffeine's guard against hash flooding: a candidate this popular that loses its duel is
   // still admitted once in 128 times, so an attacker cannot pin the victim by colliding with it.
   static constexpr unsigned kAdmitGuardFreq = 6;
+  static constexpr uint8_t kDefaultShare = 1;
+
+  // The window's share of size(), in percent (Adaptive tunes it, as Caffeine's hill climber
+  // does; 1 by default).
+  void SetShare(uint8_t pct) { window_pct_ = std::clamp<uint8_t>(pct, 1, 99); }
+  uint8_t share() const { return window_pct_; }
+
+  // An item carried over from another policy (Adaptive's rebuild): already resident, so it joins
+  // main's probation segment. It is not counted in the sketch: a count without an access would let
+  // stale residents win every duel until the sketch halves, shutting new keys out.
+  template <class V>
+  void Adopt(uint32_t ref, uint64_t /*hash*/, V& v) {
+    sketch_.Fit(size() + 1);
+    v.set_meta(ref, kProbation);
+    probation_.PushHead(ref, v);
+  }
 
   template <class V>
   void Insert(uint32_t ref, uint64_t hash, V& v) {
@@ -111,6 +127,17 @@ class WTinyLfuPolicy {
     window_.PushHead(ref, v);  // meta 0 = kWindow
     if (!evicted_ && window_.size() > WindowTarget()) {
       Move(window_.tail(), window_, probation_, kProbation, v);
+    }
+  }
+  // After a rebuild's Adopts: the newest adoptees (the most valuable in the old order) fill
+  // protected up to its share, as a warmed-up cache would hold them.
+  template <class V>
+  void Settle(V& v) {
+    while (protected_.size() < ProtectedTarget() && !probation_.empty()) {
+      const uint32_t r = probation_.head();
+      probation_.Unlink(r, v);
+      v.set_meta(r, kProtected);
+      protected_.PushTail(r, v);
     }
   }
   template <class V>
@@ -142,6 +169,13 @@ class WTinyLfuPolicy {
   }
   template <class V>
   uint32_t Victim(V& v) {
+    // One window item duels per eviction. A window far over its share (the cache grew after
+    // warm-up, or Adaptive narrowed the window) hands its excess to probation first, as
+    // Caffeine's evictFromWindow does on every write; otherwise main would never refill and the
+    // policy would degrade to LRU over the window.
+    while (window_.size() > WindowTarget() + 1) {
+      Move(window_.tail(), window_, probation_, kProbation, v);
+    }
     const uint32_t candidate = window_.tail();
     const uint32_t victim = !probation_.empty() ? probation_.tail() : protected_.tail();
     if (candidate == kNoItem) return victim;
@@ -178,7 +212,7 @@ class WTinyLfuPolicy {
   size_t MetadataBytes() const { return sketch_.bytes(); }
 
  private:
-  size_t WindowTarget() const { return std::max<size_t>(1, size() / 100); }
+  size_t WindowTarget() const { return std::max<size_t>(1, size() * window_pct_ / 100); }
   size_t ProtectedTarget() const { return (size() - WindowTarget()) * 4 / 5; }
   // The tail of the first non-empty segment from `s` on, in First's order.
   uint32_t TailFrom(Segment s) const {
@@ -210,6 +244,7 @@ class WTinyLfuPolicy {
   FrequencySketch sketch_;
   XorShift64 rng_;
   bool evicted_ = false;  // warm-up ends at the first eviction
+  uint8_t window_pct_ = kDefaultShare;
 };
 
 }  // namespace kmd::cache::policy
