@@ -1,0 +1,140 @@
+// Loaders for allocator_libs.h: each runs once (a function-local static) and keeps its handle
+// for the life of the process; failures are remembered and reported to every caller.
+#include "core/memory/page_source/allocator_libs.h"
+
+#include <dlfcn.h>
+
+#include <cstring>
+
+namespace kmd::memory {
+namespace {
+
+template <typename Api>
+struct Loaded {
+  Api api;
+  std::string error;
+};
+
+// Resolves `symbol` in `handle` into `*fn`; false (with `error` set) if it is missing.
+template <typename Fn>
+bool Resolve(void* handle, const char* soname, const char* symbol, Fn* fn, std::string* error) {
+  *fn = reinterpret_cast<Fn>(dlsym(handle, symbol));
+  if (*fn != nullptr) return true;
+  *error = std::string(soname) + " has no symbol " + symbol;
+  return false;
+}
+
+void* Open(const char* soname, int flags, std::string* error) {
+  void* h = dlopen(soname, flags);
+  if (h != nullptr) return h;
+  const char* why = dlerror();
+  *error = std::string("cannot load ") + soname + ": " + (why != nullptr ? why : "unknown error");
+  if (why != nullptr && std::strstr(why, "static TLS") != nullptr) {
+    *error += std::string(" (it uses initial-exec TLS: start the process with GLIBC_TUNABLES=") +
+              kStaticTlsTunable + "; kotoba-memd re-executes itself with it)";
+  }
+  return nullptr;
+}
+
+Loaded<GlibcApi> DoLoadGlibc() {
+  Loaded<GlibcApi> l;
+  GlibcApi& a = l.api;
+  // Always loaded: RTLD_NOLOAD only hands out the handle, whose lookup scope is libc itself.
+  a.handle = Open(kGlibcSoname, RTLD_NOLOAD | RTLD_NOW | RTLD_LOCAL, &l.error);
+  if (a.handle == nullptr) return l;
+  const bool ok = Resolve(a.handle, kGlibcSoname, "malloc", &a.malloc_fn, &l.error) &&
+                  Resolve(a.handle, kGlibcSoname, "free", &a.free_fn, &l.error) &&
+                  Resolve(a.handle, kGlibcSoname, "aligned_alloc", &a.aligned_alloc_fn, &l.error) &&
+                  Resolve(a.handle, kGlibcSoname, "malloc_usable_size", &a.usable_size_fn,
+                          &l.error) &&
+                  Resolve(a.handle, kGlibcSoname, "malloc_trim", &a.trim_fn, &l.error) &&
+                  Resolve(a.handle, kGlibcSoname, "mallinfo2", &a.mallinfo2_fn, &l.error);
+  if (!ok) a.handle = nullptr;
+  return l;
+}
+
+Loaded<JemallocApi> DoLoadJemalloc() {
+  Loaded<JemallocApi> l;
+  JemallocApi& a = l.api;
+  a.handle = Open(kJemallocSoname, RTLD_LOCAL | RTLD_NOW, &l.error);
+  if (a.handle == nullptr) return l;
+  const bool ok = Resolve(a.handle, kJemallocSoname, "mallocx", &a.mallocx_fn, &l.error) &&
+                  Resolve(a.handle, kJemallocSoname, "dallocx", &a.dallocx_fn, &l.error) &&
+                  Resolve(a.handle, kJemallocSoname, "sallocx", &a.sallocx_fn, &l.error) &&
+                  Resolve(a.handle, kJemallocSoname, "mallctl", &a.mallctl_fn, &l.error) &&
+                  Resolve(a.handle, kJemallocSoname, "malloc", &a.malloc_fn, &l.error) &&
+                  Resolve(a.handle, kJemallocSoname, "free", &a.free_fn, &l.error);
+  if (!ok) {
+    a.handle = nullptr;
+    return l;
+  }
+  const char* version = nullptr;
+  size_t len = sizeof(version);
+  if (a.mallctl_fn("version", &version, &len, nullptr, 0) == 0 && version != nullptr) {
+    a.version = version;
+  }
+  return l;
+}
+
+Loaded<MimallocApi> DoLoadMimalloc() {
+  Loaded<MimallocApi> l;
+  MimallocApi& a = l.api;
+  a.handle = Open(kMimallocSoname, RTLD_LOCAL | RTLD_NOW, &l.error);
+  if (a.handle == nullptr) return l;
+  int (*version_fn)() = nullptr;
+  const bool ok =
+      Resolve(a.handle, kMimallocSoname, "mi_zalloc_aligned", &a.zalloc_aligned_fn, &l.error) &&
+      Resolve(a.handle, kMimallocSoname, "mi_free", &a.free_fn, &l.error) &&
+      Resolve(a.handle, kMimallocSoname, "mi_collect", &a.collect_fn, &l.error) &&
+      Resolve(a.handle, kMimallocSoname, "mi_check_owned", &a.check_owned_fn, &l.error) &&
+      Resolve(a.handle, kMimallocSoname, "mi_malloc", &a.malloc_fn, &l.error) &&
+      Resolve(a.handle, kMimallocSoname, "mi_process_info", &a.process_info_fn, &l.error) &&
+      Resolve(a.handle, kMimallocSoname, "mi_version", &version_fn, &l.error);
+  if (!ok) {
+    a.handle = nullptr;
+    return l;
+  }
+  a.version = version_fn();
+  return l;
+}
+
+template <typename Api>
+const Api* Result(const Loaded<Api>& l, std::string* error) {
+  if (l.api.handle != nullptr) return &l.api;
+  if (error != nullptr) *error = l.error;
+  return nullptr;
+}
+
+}  // namespace
+
+size_t JemallocApi::Stat(const char* name) const {
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  mallctl_fn("epoch", &epoch, &len, &epoch, len);
+  size_t value = 0;
+  len = sizeof(value);
+  return mallctl_fn(name, &value, &len, nullptr, 0) == 0 ? value : 0;
+}
+
+const GlibcApi* LoadGlibc(std::string* error) {
+  static const Loaded<GlibcApi> loaded = DoLoadGlibc();
+  return Result(loaded, error);
+}
+
+const JemallocApi* LoadJemalloc(std::string* error) {
+  static const Loaded<JemallocApi> loaded = DoLoadJemalloc();
+  return Result(loaded, error);
+}
+
+const MimallocApi* LoadMimalloc(std::string* error) {
+  static const Loaded<MimallocApi> loaded = DoLoadMimalloc();
+  return Result(loaded, error);
+}
+
+std::string LibraryOf(const void* fn) {
+  Dl_info info{};
+  if (dladdr(fn, &info) == 0 || info.dli_fname == nullptr) return "?";
+  return info.dli_fname;
+}
+
+}  // namespace kmd::memory
