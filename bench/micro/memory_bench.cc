@@ -55,31 +55,17 @@ Allocator LoadGlibc() {
   return a;
 }
 
-Allocator LoadJemallocBaseline() {
-  std::string error;
-  const kmd::memory::JemallocApi* je = kmd::memory::LoadJemalloc(&error);
-  if (je == nullptr) Die(error);
-  Allocator a{"jemalloc", je->malloc_fn, je->free_fn};
-  benchmark::AddCustomContext("jemalloc", je->version + " (malloc in " +
-                                              LibraryOf(reinterpret_cast<void*>(a.malloc_fn)) + ")");
-  return a;
-}
-
-Allocator LoadMimallocBaseline() {
-  std::string error;
-  const kmd::memory::MimallocApi* mi = kmd::memory::LoadMimalloc(&error);
-  if (mi == nullptr) Die(error);
-  Allocator a{"mimalloc", mi->malloc_fn, mi->free_fn};
-  benchmark::AddCustomContext("mimalloc",
-                              std::to_string(mi->version) + " (mi_malloc in " +
-                                  LibraryOf(reinterpret_cast<void*>(a.malloc_fn)) + ")");
-  return a;
-}
-
-void CheckOwnMalloc(const Allocator& a) {
+// A dlopen'ed baseline, named in the context header with its version and the file its malloc is
+// in; exits if it cannot be loaded or resolves to the process's own malloc.
+Allocator Baseline(const char* name, MallocFn malloc_fn, FreeFn free_fn,
+                   const std::string& version) {
+  Allocator a{name, malloc_fn, free_fn};
   if (reinterpret_cast<void*>(a.malloc_fn) == reinterpret_cast<void*>(&::malloc)) {
     Die(std::string(a.name) + " resolved to the process's malloc, not its own");
   }
+  benchmark::AddCustomContext(
+      name, version + " (malloc in " + LibraryOf(reinterpret_cast<void*>(a.malloc_fn)) + ")");
+  return a;
 }
 
 Allocator g_alloc[3];
@@ -221,10 +207,13 @@ int main(int argc, char** argv) {
     Die(kmd::memory::ReExec(ProcessAllocator::kSystem, PageSourceKind::kJemalloc, argv));
   }
   g_alloc[0] = LoadGlibc();
-  g_alloc[1] = LoadJemallocBaseline();
-  g_alloc[2] = LoadMimallocBaseline();
-  CheckOwnMalloc(g_alloc[1]);
-  CheckOwnMalloc(g_alloc[2]);
+  std::string error;
+  const kmd::memory::JemallocApi* je = kmd::memory::LoadJemalloc(&error);
+  if (je == nullptr) Die(error);
+  g_alloc[1] = Baseline("jemalloc", je->malloc_fn, je->free_fn, je->version);
+  const kmd::memory::MimallocApi* mi = kmd::memory::LoadMimalloc(&error);
+  if (mi == nullptr) Die(error);
+  g_alloc[2] = Baseline("mimalloc", mi->malloc_fn, mi->free_fn, std::to_string(mi->version));
   benchmark::RegisterBenchmark("pair/slab", BM_SlabPair, PageSourceKind::kArena)->Apply(Sizes);
   for (int i = 0; i < 3; ++i) {
     benchmark::RegisterBenchmark((std::string("pair/") + g_alloc[i].name).c_str(), BM_MallocPair, i)

@@ -52,20 +52,14 @@ void Prepend(const char* name, const std::string& value, char separator) {
 }  // namespace
 
 std::string_view ProcessAllocatorName(ProcessAllocator a) {
-  switch (a) {
-    case ProcessAllocator::kSystem:
-      return "system";
-    case ProcessAllocator::kJemalloc:
-      return "jemalloc";
-    case ProcessAllocator::kMimalloc:
-      return "mimalloc";
-  }
-  return "?";
+  // Indexed by ProcessAllocator.
+  constexpr std::string_view kNames[] = {"system", "jemalloc", "mimalloc"};
+  return kNames[static_cast<int>(a)];
 }
 
 std::optional<ProcessAllocator> ParseProcessAllocator(std::string_view name) {
-  for (ProcessAllocator a :
-       {ProcessAllocator::kSystem, ProcessAllocator::kJemalloc, ProcessAllocator::kMimalloc}) {
+  for (int i = 0; i < 3; ++i) {
+    const auto a = static_cast<ProcessAllocator>(i);
     if (ProcessAllocatorName(a) == name) return a;
   }
   return std::nullopt;

@@ -32,20 +32,26 @@ bool HasPattern(const void* p, size_t n, uint64_t seed) {
   return true;
 }
 
+// `n` pages from `source`, each checked to be zeroed and aligned to the page size.
+std::vector<char*> AllocateZeroed(memory::PageSource& source, int n) {
+  std::vector<char*> pages;
+  for (int i = 0; i < n; ++i) {
+    auto* p = static_cast<char*>(source.Allocate());
+    REQUIRE(p != nullptr);
+    CHECK(reinterpret_cast<uintptr_t>(p) % source.page_size() == 0);
+    CHECK(AllBytes(p, source.page_size(), 0));
+    pages.push_back(p);
+  }
+  return pages;
+}
+
 TEST_CASE_TEMPLATE("page source: pages are aligned, distinct, non-overlapping and zeroed", B,
                    KMD_PAGE_SOURCES) {
   for (size_t page_size : {size_t{4096}, size_t{64} << 10, size_t{1} << 20}) {
     CAPTURE(page_size);
     auto source = MakeSource<B>(page_size, 16);
     CHECK(source->page_size() == page_size);
-    std::vector<char*> pages;
-    for (int i = 0; i < 16; ++i) {
-      auto* p = static_cast<char*>(source->Allocate());
-      REQUIRE(p != nullptr);
-      CHECK(reinterpret_cast<uintptr_t>(p) % page_size == 0);
-      CHECK(AllBytes(p, page_size, 0));
-      pages.push_back(p);
-    }
+    std::vector<char*> pages = AllocateZeroed(*source, 16);
     std::sort(pages.begin(), pages.end());
     for (size_t i = 1; i < pages.size(); ++i) CHECK(pages[i - 1] + page_size <= pages[i]);
     for (char* p : pages) source->Free(p);
@@ -70,18 +76,12 @@ TEST_CASE_TEMPLATE("page source: a freed page is reused and comes back zeroed", 
                    KMD_PAGE_SOURCES) {
   constexpr size_t kPage = 64u << 10;
   auto source = MakeSource<B>(kPage, 4);
-  std::vector<void*> pages;
   for (int round = 0; round < 3; ++round) {
     CAPTURE(round);
-    for (int i = 0; i < 4; ++i) {
-      void* p = source->Allocate();
-      REQUIRE(p != nullptr);
-      CHECK(AllBytes(p, kPage, 0));
+    for (char* p : AllocateZeroed(*source, 4)) {
       std::memset(p, 0xA5, kPage);
-      pages.push_back(p);
+      source->Free(p);
     }
-    for (void* p : pages) source->Free(p);
-    pages.clear();
     if (round == 1) source->Purge();
   }
 }

@@ -46,10 +46,12 @@ TEST_CASE_TEMPLATE("slab over a page source: every chunk's pointer maps back to 
   for (Ref r : refs) a.Free(r);
 }
 
-TEST_CASE_TEMPLATE("slab over a page source: the budget holds and a moved page is zeroed", B,
-                   KMD_PAGE_SOURCES) {
-  constexpr size_t kPage = 1u << 20;
-  SlabAllocator a(2 * kPage, MakeSource<B>(kPage, 2));
+// Moved here from tests/unit/memory/rebalance_test.cc so that it runs over every page source.
+TEST_CASE_TEMPLATE(
+    "slab over a page source: a draining page hands out nothing; emptied, it is zeroed and "
+    "reassigned",
+    B, KMD_PAGE_SOURCES) {
+  SlabAllocator a(2u << 20, MakeSource<B>(1u << 20, 2));
   const int small = a.classes().ClassFor(100);
   const int big = a.classes().ClassFor(3000);
   std::vector<Ref> refs;
@@ -57,23 +59,42 @@ TEST_CASE_TEMPLATE("slab over a page source: the budget holds and a moved page i
     std::memset(a.Resolve(r), 0x5A, a.classes().chunk_size(small));
     refs.push_back(r);
   }
-  CHECK(a.pages_used() == 2);
-  CHECK(a.Alloc(big) == kNullRef);
+  REQUIRE(a.pages_used() == 2);
+  CHECK(a.Alloc(big) == kNullRef);  // the budget holds
   CHECK(a.page_source().Stats().allocations == 2);
   const uint32_t page = refs.front() >> 16;
+  CHECK_FALSE(a.BeginDrain(page, big));  // wrong class
   REQUIRE(a.BeginDrain(page, small));
+  CHECK_FALSE(a.BeginDrain(page, small));  // already draining
+  // Free one chunk of each page: only the other page's chunk may come back.
+  Ref other = kNullRef;
   for (Ref r : refs) {
-    if ((r >> 16) == page) a.Free(r);
+    if ((r >> 16) != page) other = r;
   }
+  a.Free(refs.front());
+  a.Free(other);
+  CHECK(a.Alloc(small) == other);
+  CHECK(a.Alloc(small) == kNullRef);
+  CHECK_FALSE(a.FinishDrain(page, big));  // chunks still handed out
+  for (Ref r : refs) {
+    if ((r >> 16) == page && r != refs.front()) a.Free(r);
+  }
+  CHECK(a.PageUsed(page) == 0);
   REQUIRE(a.FinishDrain(page, big));
+  CHECK(a.pages_moved() == 1);
+  CHECK(a.pages_used() == 2);
+  CHECK(a.Counters(small).pages == 1);
+  CHECK(a.Counters(big).pages == 1);
   const Ref b = a.Alloc(big);
   REQUIRE(b != kNullRef);
   CHECK((b >> 16) == page);
-  const auto* bytes = static_cast<const unsigned char*>(a.Resolve(b));
+  CHECK(a.ClassOf(b) == big);
+  const char* bytes = static_cast<const char*>(a.Resolve(b));
   bool zero = true;
   for (uint32_t i = 0; i < a.classes().chunk_size(big); ++i) zero = zero && bytes[i] == 0;
   CHECK(zero);
   CHECK(a.RefOf(bytes) == b);
+  CHECK(a.page_source().Stats().allocations == 2);  // a move takes no page from the source
 }
 
 TEST_CASE_TEMPLATE("slab over a page source: 4 threads allocate and free chunks", B,

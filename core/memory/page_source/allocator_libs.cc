@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <cstring>
+#include <initializer_list>
 
 namespace kmd::memory {
 namespace {
@@ -15,13 +16,27 @@ struct Loaded {
   std::string error;
 };
 
-// Resolves `symbol` in `handle` into `*fn`; false (with `error` set) if it is missing.
+// One symbol to resolve into a function pointer (POSIX lets dlsym's void* fill one).
+struct Symbol {
+  const char* name;
+  void** slot;
+};
 template <typename Fn>
-bool Resolve(void* handle, const char* soname, const char* symbol, Fn* fn, std::string* error) {
-  *fn = reinterpret_cast<Fn>(dlsym(handle, symbol));
-  if (*fn != nullptr) return true;
-  *error = std::string(soname) + " has no symbol " + symbol;
-  return false;
+Symbol Sym(const char* name, Fn* fn) {
+  return {name, reinterpret_cast<void**>(fn)};
+}
+
+// Resolves every symbol in `handle`; false (with `error` naming the first one missing) otherwise.
+bool ResolveAll(void* handle, const char* soname, std::initializer_list<Symbol> symbols,
+                std::string* error) {
+  for (const Symbol& s : symbols) {
+    *s.slot = dlsym(handle, s.name);
+    if (*s.slot == nullptr) {
+      *error = std::string(soname) + " has no symbol " + s.name;
+      return false;
+    }
+  }
+  return true;
 }
 
 void* Open(const char* soname, int flags, std::string* error) {
@@ -41,15 +56,15 @@ Loaded<GlibcApi> DoLoadGlibc() {
   GlibcApi& a = l.api;
   // Always loaded: RTLD_NOLOAD only hands out the handle, whose lookup scope is libc itself.
   a.handle = Open(kGlibcSoname, RTLD_NOLOAD | RTLD_NOW | RTLD_LOCAL, &l.error);
-  if (a.handle == nullptr) return l;
-  const bool ok = Resolve(a.handle, kGlibcSoname, "malloc", &a.malloc_fn, &l.error) &&
-                  Resolve(a.handle, kGlibcSoname, "free", &a.free_fn, &l.error) &&
-                  Resolve(a.handle, kGlibcSoname, "aligned_alloc", &a.aligned_alloc_fn, &l.error) &&
-                  Resolve(a.handle, kGlibcSoname, "malloc_usable_size", &a.usable_size_fn,
-                          &l.error) &&
-                  Resolve(a.handle, kGlibcSoname, "malloc_trim", &a.trim_fn, &l.error) &&
-                  Resolve(a.handle, kGlibcSoname, "mallinfo2", &a.mallinfo2_fn, &l.error);
-  if (!ok) a.handle = nullptr;
+  if (a.handle != nullptr &&
+      !ResolveAll(a.handle, kGlibcSoname,
+                  {Sym("malloc", &a.malloc_fn), Sym("free", &a.free_fn),
+                   Sym("aligned_alloc", &a.aligned_alloc_fn),
+                   Sym("malloc_usable_size", &a.usable_size_fn), Sym("malloc_trim", &a.trim_fn),
+                   Sym("mallinfo2", &a.mallinfo2_fn)},
+                  &l.error)) {
+    a.handle = nullptr;
+  }
   return l;
 }
 
@@ -57,20 +72,18 @@ Loaded<JemallocApi> DoLoadJemalloc() {
   Loaded<JemallocApi> l;
   JemallocApi& a = l.api;
   a.handle = Open(kJemallocSoname, RTLD_LOCAL | RTLD_NOW, &l.error);
-  if (a.handle == nullptr) return l;
-  const bool ok = Resolve(a.handle, kJemallocSoname, "mallocx", &a.mallocx_fn, &l.error) &&
-                  Resolve(a.handle, kJemallocSoname, "dallocx", &a.dallocx_fn, &l.error) &&
-                  Resolve(a.handle, kJemallocSoname, "sallocx", &a.sallocx_fn, &l.error) &&
-                  Resolve(a.handle, kJemallocSoname, "mallctl", &a.mallctl_fn, &l.error) &&
-                  Resolve(a.handle, kJemallocSoname, "malloc", &a.malloc_fn, &l.error) &&
-                  Resolve(a.handle, kJemallocSoname, "free", &a.free_fn, &l.error);
-  if (!ok) {
+  if (a.handle != nullptr &&
+      !ResolveAll(a.handle, kJemallocSoname,
+                  {Sym("mallocx", &a.mallocx_fn), Sym("dallocx", &a.dallocx_fn),
+                   Sym("sallocx", &a.sallocx_fn), Sym("mallctl", &a.mallctl_fn),
+                   Sym("malloc", &a.malloc_fn), Sym("free", &a.free_fn)},
+                  &l.error)) {
     a.handle = nullptr;
-    return l;
   }
   const char* version = nullptr;
   size_t len = sizeof(version);
-  if (a.mallctl_fn("version", &version, &len, nullptr, 0) == 0 && version != nullptr) {
+  if (a.handle != nullptr && a.mallctl_fn("version", &version, &len, nullptr, 0) == 0 &&
+      version != nullptr) {
     a.version = version;
   }
   return l;
@@ -80,21 +93,17 @@ Loaded<MimallocApi> DoLoadMimalloc() {
   Loaded<MimallocApi> l;
   MimallocApi& a = l.api;
   a.handle = Open(kMimallocSoname, RTLD_LOCAL | RTLD_NOW, &l.error);
-  if (a.handle == nullptr) return l;
   int (*version_fn)() = nullptr;
-  const bool ok =
-      Resolve(a.handle, kMimallocSoname, "mi_zalloc_aligned", &a.zalloc_aligned_fn, &l.error) &&
-      Resolve(a.handle, kMimallocSoname, "mi_free", &a.free_fn, &l.error) &&
-      Resolve(a.handle, kMimallocSoname, "mi_collect", &a.collect_fn, &l.error) &&
-      Resolve(a.handle, kMimallocSoname, "mi_check_owned", &a.check_owned_fn, &l.error) &&
-      Resolve(a.handle, kMimallocSoname, "mi_malloc", &a.malloc_fn, &l.error) &&
-      Resolve(a.handle, kMimallocSoname, "mi_process_info", &a.process_info_fn, &l.error) &&
-      Resolve(a.handle, kMimallocSoname, "mi_version", &version_fn, &l.error);
-  if (!ok) {
+  if (a.handle != nullptr &&
+      !ResolveAll(a.handle, kMimallocSoname,
+                  {Sym("mi_zalloc_aligned", &a.zalloc_aligned_fn), Sym("mi_free", &a.free_fn),
+                   Sym("mi_collect", &a.collect_fn), Sym("mi_check_owned", &a.check_owned_fn),
+                   Sym("mi_malloc", &a.malloc_fn), Sym("mi_process_info", &a.process_info_fn),
+                   Sym("mi_version", &version_fn)},
+                  &l.error)) {
     a.handle = nullptr;
-    return l;
   }
-  a.version = version_fn();
+  if (a.handle != nullptr) a.version = version_fn();
   return l;
 }
 

@@ -8,23 +8,16 @@
 
 namespace kmd::memory {
 
-std::string_view PageSourceName(PageSourceKind kind) {
-  switch (kind) {
-    case PageSourceKind::kArena:
-      return "arena";
-    case PageSourceKind::kSystem:
-      return "system";
-    case PageSourceKind::kJemalloc:
-      return "jemalloc";
-    case PageSourceKind::kMimalloc:
-      return "mimalloc";
-  }
-  return "?";
-}
+namespace {
+// Indexed by PageSourceKind.
+constexpr std::string_view kNames[] = {"arena", "system", "jemalloc", "mimalloc"};
+}  // namespace
+
+std::string_view PageSourceName(PageSourceKind kind) { return kNames[static_cast<int>(kind)]; }
 
 std::optional<PageSourceKind> ParsePageSourceKind(std::string_view name) {
   for (PageSourceKind k : kAllPageSources) {
-    if (PageSourceName(k) == name) return k;
+    if (kNames[static_cast<int>(k)] == name) return k;
   }
   return std::nullopt;
 }
