@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
   using kmd::memory::ProcessAllocator;
   const kmd::memory::PageSourceKind kind = PageSourceFromEnv();
   if (kmd::memory::CheckLaunch(ProcessAllocator::kSystem, kind).reexec) {
-    std::fprintf(stderr, "%s\n", kmd::memory::ReExec(ProcessAllocator::kSystem, kind, argv).c_str());
+    std::fprintf(stderr, "%s\n",
+                 kmd::memory::ReExec(ProcessAllocator::kSystem, kind, argv).c_str());
     return 2;
   }
   benchmark::AddCustomContext("page_source", std::string(kmd::memory::PageSourceName(kind)));

@@ -1742,14 +1742,7 @@ void Store::VisitCounters(base::CounterVisitor& v) const {
   counter("crawler_reclaimed", st.crawler_reclaimed,
           "Expired items the background crawler unlinked (also in reclaimed)");
   counter("crawler_runs", st.crawler_runs, "Expiry crawler passes");
-  const memory::PageSourceStats& ps = st.page_source_stats;
-  counter("page_source_allocations", ps.allocations, "Pages the page source handed out");
-  counter("page_source_frees", ps.frees, "Pages given back to the page source");
-  gauge("page_source_bytes", ps.bytes, "Bytes of pages out of the page source now");
-  gauge("page_source_peak_bytes", ps.peak_bytes, "Most bytes of pages out at once");
-  counter("page_source_purges", ps.purges, "Times the page source returned memory to the OS");
-  gauge("page_source_backend_bytes", ps.backend_bytes,
-        "Bytes the page source's allocator reports holding (for everyone it serves)");
+  impl_->slabs->page_source().VisitCounters(v);
 }
 
 }  // namespace kmd::cache

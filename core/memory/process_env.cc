@@ -98,8 +98,7 @@ LaunchCheck CheckLaunch(ProcessAllocator want, PageSourceKind pages) {
 }
 
 std::string ReExec(ProcessAllocator want, PageSourceKind pages, char** argv) {
-  if (want != ProcessAllocator::kSystem &&
-      ActiveMalloc() != ProcessAllocatorName(want)) {
+  if (want != ProcessAllocator::kSystem && ActiveMalloc() != ProcessAllocatorName(want)) {
     Prepend("LD_PRELOAD", SonameOf(want), ':');
 #if defined(__SANITIZE_ADDRESS__)
     // ASan insists on coming first among the loaded libraries; a preloaded malloc then serves

@@ -99,7 +99,8 @@ bool SlabAllocator::ClaimPage(uint32_t* page) {
   char* base = static_cast<char*>(source_->Allocate());
   if (base == nullptr) return false;
   // The arena carves front to back and gets nothing back while we live: page n is at base + n.
-  assert(contiguous_ == nullptr || static_cast<size_t>(base - contiguous_) == size_t{n} << page_shift_);
+  assert(contiguous_ == nullptr || static_cast<size_t>(base - contiguous_) == size_t{n}
+                                                                                  << page_shift_);
   pages_[n].base = base;
   if (page_hash_ != nullptr) {
     const uint64_t key = reinterpret_cast<uintptr_t>(base) >> page_shift_;

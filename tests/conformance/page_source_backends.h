@@ -19,7 +19,7 @@ using ArenaBackend = Backend<memory::PageSourceKind::kArena>;
 using SystemBackend = Backend<memory::PageSourceKind::kSystem>;
 using JemallocBackend = Backend<memory::PageSourceKind::kJemalloc>;
 using MimallocBackend = Backend<memory::PageSourceKind::kMimalloc>;
-#define KMD_PAGE_SOURCES \
+#define KMD_PAGE_SOURCES                                                         \
   kmd::test::ArenaBackend, kmd::test::SystemBackend, kmd::test::JemallocBackend, \
       kmd::test::MimallocBackend
 

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -130,6 +132,23 @@ TEST_CASE_TEMPLATE("page source: counts allocations, frees, bytes, peak and purg
   CHECK(s.allocations == 6);
   CHECK(s.bytes == 3 * kPage);
   CHECK(s.peak_bytes == 5 * kPage);
+  // The same figures as metrics, labelled with the backend.
+  struct Collect : base::CounterVisitor {
+    std::map<std::string, double> seen;
+    std::string label;
+    void Visit(std::string_view name, base::MetricKind, double value, std::string_view,
+               const base::MetricLabel* labels, int count) override {
+      seen[std::string(name)] = value;
+      if (count == 1) label = std::string(labels[0].name) + "=" + std::string(labels[0].value);
+    }
+  } v;
+  source->VisitCounters(v);
+  CHECK(v.seen["page_source_allocations"] == 6);
+  CHECK(v.seen["page_source_frees"] == 3);
+  CHECK(v.seen["page_source_bytes"] == 3 * kPage);
+  CHECK(v.seen["page_source_peak_bytes"] == 5 * kPage);
+  CHECK(v.seen["page_source_purges"] == 2);
+  CHECK(v.label == "allocator=" + std::string(source->name()));
   source->Free(pages[0]);
   source->Free(pages[3]);
   source->Free(pages[4]);

@@ -31,8 +31,9 @@ TEST_CASE("page source identity: the libraries resolved are the named files") {
   CHECK(je->version.rfind("5.", 0) == 0);
   const memory::MimallocApi* mi = memory::LoadMimalloc(&error);
   REQUIRE_MESSAGE(mi != nullptr, error);
-  CHECK(memory::LibraryOf(reinterpret_cast<void*>(mi->zalloc_aligned_fn))
-            .find("libmimalloc.so.2") != std::string::npos);
+  CHECK(
+      memory::LibraryOf(reinterpret_cast<void*>(mi->zalloc_aligned_fn)).find("libmimalloc.so.2") !=
+      std::string::npos);
   // Loaded privately: neither library's malloc became the process's.
   CHECK(memory::ActiveMalloc() != "jemalloc");
   CHECK(memory::ActiveMalloc() != "mimalloc");

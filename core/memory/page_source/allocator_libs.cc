@@ -5,7 +5,7 @@
 #include <dlfcn.h>
 
 #include <cstring>
-#include <initializer_list>
+#include <vector>
 
 namespace kmd::memory {
 namespace {
@@ -27,7 +27,7 @@ Symbol Sym(const char* name, Fn* fn) {
 }
 
 // Resolves every symbol in `handle`; false (with `error` naming the first one missing) otherwise.
-bool ResolveAll(void* handle, const char* soname, std::initializer_list<Symbol> symbols,
+bool ResolveAll(void* handle, const char* soname, const std::vector<Symbol>& symbols,
                 std::string* error) {
   for (const Symbol& s : symbols) {
     *s.slot = dlsym(handle, s.name);
@@ -51,59 +51,58 @@ void* Open(const char* soname, int flags, std::string* error) {
   return nullptr;
 }
 
-Loaded<GlibcApi> DoLoadGlibc() {
-  Loaded<GlibcApi> l;
-  GlibcApi& a = l.api;
-  // Always loaded: RTLD_NOLOAD only hands out the handle, whose lookup scope is libc itself.
-  a.handle = Open(kGlibcSoname, RTLD_NOLOAD | RTLD_NOW | RTLD_LOCAL, &l.error);
-  if (a.handle != nullptr &&
-      !ResolveAll(a.handle, kGlibcSoname,
-                  {Sym("malloc", &a.malloc_fn), Sym("free", &a.free_fn),
-                   Sym("aligned_alloc", &a.aligned_alloc_fn),
-                   Sym("malloc_usable_size", &a.usable_size_fn), Sym("malloc_trim", &a.trim_fn),
-                   Sym("mallinfo2", &a.mallinfo2_fn)},
-                  &l.error)) {
-    a.handle = nullptr;
+// Opens `soname` and fills the Api's function pointers from `symbols_of(api)`; on any failure the
+// handle stays null and the error says why.
+template <typename Api, typename SymbolsOf>
+Loaded<Api> Load(const char* soname, int flags, SymbolsOf symbols_of) {
+  Loaded<Api> l;
+  l.api.handle = Open(soname, flags, &l.error);
+  if (l.api.handle != nullptr && !ResolveAll(l.api.handle, soname, symbols_of(l.api), &l.error)) {
+    l.api.handle = nullptr;
   }
   return l;
 }
 
+Loaded<GlibcApi> DoLoadGlibc() {
+  // Always loaded: RTLD_NOLOAD only hands out the handle, whose lookup scope is libc itself.
+  return Load<GlibcApi>(kGlibcSoname, RTLD_NOLOAD | RTLD_NOW | RTLD_LOCAL, [](GlibcApi& a) {
+    return std::vector<Symbol>{Sym("malloc", &a.malloc_fn),
+                               Sym("free", &a.free_fn),
+                               Sym("aligned_alloc", &a.aligned_alloc_fn),
+                               Sym("malloc_usable_size", &a.usable_size_fn),
+                               Sym("malloc_trim", &a.trim_fn),
+                               Sym("mallinfo2", &a.mallinfo2_fn)};
+  });
+}
+
 Loaded<JemallocApi> DoLoadJemalloc() {
-  Loaded<JemallocApi> l;
-  JemallocApi& a = l.api;
-  a.handle = Open(kJemallocSoname, RTLD_LOCAL | RTLD_NOW, &l.error);
-  if (a.handle != nullptr &&
-      !ResolveAll(a.handle, kJemallocSoname,
-                  {Sym("mallocx", &a.mallocx_fn), Sym("dallocx", &a.dallocx_fn),
-                   Sym("sallocx", &a.sallocx_fn), Sym("mallctl", &a.mallctl_fn),
-                   Sym("malloc", &a.malloc_fn), Sym("free", &a.free_fn)},
-                  &l.error)) {
-    a.handle = nullptr;
-  }
+  Loaded<JemallocApi> l =
+      Load<JemallocApi>(kJemallocSoname, RTLD_LOCAL | RTLD_NOW, [](JemallocApi& a) {
+        return std::vector<Symbol>{Sym("mallocx", &a.mallocx_fn), Sym("dallocx", &a.dallocx_fn),
+                                   Sym("sallocx", &a.sallocx_fn), Sym("mallctl", &a.mallctl_fn),
+                                   Sym("malloc", &a.malloc_fn),   Sym("free", &a.free_fn)};
+      });
   const char* version = nullptr;
   size_t len = sizeof(version);
-  if (a.handle != nullptr && a.mallctl_fn("version", &version, &len, nullptr, 0) == 0 &&
+  if (l.api.handle != nullptr && l.api.mallctl_fn("version", &version, &len, nullptr, 0) == 0 &&
       version != nullptr) {
-    a.version = version;
+    l.api.version = version;
   }
   return l;
 }
 
 Loaded<MimallocApi> DoLoadMimalloc() {
-  Loaded<MimallocApi> l;
-  MimallocApi& a = l.api;
-  a.handle = Open(kMimallocSoname, RTLD_LOCAL | RTLD_NOW, &l.error);
-  int (*version_fn)() = nullptr;
-  if (a.handle != nullptr &&
-      !ResolveAll(a.handle, kMimallocSoname,
-                  {Sym("mi_zalloc_aligned", &a.zalloc_aligned_fn), Sym("mi_free", &a.free_fn),
-                   Sym("mi_collect", &a.collect_fn), Sym("mi_check_owned", &a.check_owned_fn),
-                   Sym("mi_malloc", &a.malloc_fn), Sym("mi_process_info", &a.process_info_fn),
-                   Sym("mi_version", &version_fn)},
-                  &l.error)) {
-    a.handle = nullptr;
-  }
-  if (a.handle != nullptr) a.version = version_fn();
+  Loaded<MimallocApi> l =
+      Load<MimallocApi>(kMimallocSoname, RTLD_LOCAL | RTLD_NOW, [](MimallocApi& a) {
+        return std::vector<Symbol>{Sym("mi_zalloc_aligned", &a.zalloc_aligned_fn),
+                                   Sym("mi_free", &a.free_fn),
+                                   Sym("mi_collect", &a.collect_fn),
+                                   Sym("mi_check_owned", &a.check_owned_fn),
+                                   Sym("mi_malloc", &a.malloc_fn),
+                                   Sym("mi_process_info", &a.process_info_fn),
+                                   Sym("mi_version", &a.version_fn)};
+      });
+  if (l.api.handle != nullptr) l.api.version = l.api.version_fn();
   return l;
 }
 

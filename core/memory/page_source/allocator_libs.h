@@ -54,6 +54,7 @@ struct MimallocApi {
   void* (*malloc_fn)(size_t) = nullptr;
   void (*process_info_fn)(size_t*, size_t*, size_t*, size_t*, size_t*, size_t*, size_t*,
                           size_t*) = nullptr;
+  int (*version_fn)() = nullptr;
   int version = 0;  // mi_version()
 };
 

@@ -56,9 +56,7 @@ class ArenaPageSource final : public PageSource {
         dirty_(o.max_pages, 0) {}
   ~ArenaPageSource() override { munmap(base_, mapped_); }
 
-  std::span<char> contiguous() const override {
-    return {base_, size_t{max_pages()} * page_size()};
-  }
+  std::span<char> contiguous() const override { return {base_, size_t{max_pages()} * page_size()}; }
 
  protected:
   void* DoAllocate() override {
@@ -112,10 +110,10 @@ class ArenaPageSource final : public PageSource {
   const size_t mapped_;
   const bool can_purge_;
   mutable std::mutex mu_;
-  uint32_t next_ = 0;            // pages [next_, max_pages) never handed out
-  std::vector<uint32_t> free_;   // freed pages, reused last-in first-out
-  std::vector<uint8_t> dirty_;   // per page: freed and not purged (must be zeroed on reuse)
-  uint64_t committed_ = 0;       // pages handed out or freed-but-dirty: what may hold RSS
+  uint32_t next_ = 0;           // pages [next_, max_pages) never handed out
+  std::vector<uint32_t> free_;  // freed pages, reused last-in first-out
+  std::vector<uint8_t> dirty_;  // per page: freed and not purged (must be zeroed on reuse)
+  uint64_t committed_ = 0;      // pages handed out or freed-but-dirty: what may hold RSS
 };
 
 }  // namespace
@@ -137,8 +135,8 @@ MadePageSource MakeArenaPageSource(const PageSourceOptions& o) {
               FirstLine("/sys/kernel/mm/transparent_hugepage/enabled") + ")";
   }
   const size_t usable = RoundUp(want, kOsPage);
-  char* base = MapAligned(usable, o.page_size, kOsPage,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+  char* base =
+      MapAligned(usable, o.page_size, kOsPage, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
   if (base == nullptr) {
     return {nullptr,
             "memory.allocator arena: cannot reserve " + std::to_string(want) +
@@ -146,8 +144,8 @@ MadePageSource MakeArenaPageSource(const PageSourceOptions& o) {
             ""};
   }
   if (madvise(base, usable, MADV_HUGEPAGE) != 0 && o.huge_pages) {
-    warning += std::string(", and MADV_HUGEPAGE failed (") + std::strerror(errno) +
-               "): using 4 KiB pages";
+    warning +=
+        std::string(", and MADV_HUGEPAGE failed (") + std::strerror(errno) + "): using 4 KiB pages";
   }
   return {std::make_unique<ArenaPageSource>(o, base, usable, false), "", warning};
 }

@@ -62,11 +62,36 @@ PageSourceStats PageSource::Stats() const {
   return s;
 }
 
+void PageSource::VisitCounters(base::CounterVisitor& visitor) const {
+  using base::MetricKind;
+  const PageSourceStats s = Stats();
+  const base::MetricLabel label{"allocator", name()};
+  const struct {
+    std::string_view name;
+    MetricKind kind;
+    uint64_t value;
+    std::string_view help;
+  } rows[] = {
+      {"page_source_allocations", MetricKind::kCounter, s.allocations, "Pages handed out"},
+      {"page_source_frees", MetricKind::kCounter, s.frees, "Pages given back"},
+      {"page_source_bytes", MetricKind::kGauge, s.bytes, "Bytes of pages out now"},
+      {"page_source_peak_bytes", MetricKind::kGauge, s.peak_bytes, "Most bytes of pages out"},
+      {"page_source_purges", MetricKind::kCounter, s.purges, "Returns of memory to the OS"},
+      {"page_source_backend_bytes", MetricKind::kGauge, s.backend_bytes,
+       "Bytes the allocator reports holding (for everyone it serves)"},
+  };
+  for (const auto& r : rows) {
+    visitor.Visit(r.name, r.kind, static_cast<double>(r.value), r.help, &label, 1);
+  }
+}
+
 MadePageSource MakePageSource(const PageSourceOptions& options) {
   if (!std::has_single_bit(options.page_size) || options.page_size < 1024 ||
       options.page_size > (16u << 20) || options.max_pages == 0) {
-    return {nullptr, "page source: page size must be a power of two in 1KiB..16MiB and at least "
-                     "one page allowed", ""};
+    return {nullptr,
+            "page source: page size must be a power of two in 1KiB..16MiB and at least "
+            "one page allowed",
+            ""};
   }
   if (options.huge_pages && options.kind != PageSourceKind::kArena) {
     return {nullptr, "page source: huge pages are an arena option", ""};

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/base/counters.h"
+
 namespace kmd::memory {
 
 enum class PageSourceKind : uint8_t { kArena, kSystem, kJemalloc, kMimalloc };
@@ -60,6 +62,8 @@ class PageSource {
   // mi_collect, malloc_trim, MADV_DONTNEED of the arena's free pages).
   void Purge();
   PageSourceStats Stats() const;
+  // Reports Stats() as page_source_* metrics labelled allocator=<name>.
+  void VisitCounters(base::CounterVisitor& visitor) const;
 
   PageSourceKind kind() const { return kind_; }
   std::string_view name() const { return PageSourceName(kind_); }
