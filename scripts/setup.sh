@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, tests and benchmarks use (only what is missing; the
-# daemon dlopens or preloads libjemalloc.so.2 and libmimalloc.so.2 at run time, hence the libraries),
+# daemon dlopens or preloads libjemalloc.so.2 and libmimalloc.so.2 at run time, hence those),
 # installs the npm test client (memjs) from the committed lock file, and builds Release.
 # Usage: scripts/setup.sh [build-dir]   (run as root on Debian 12)
 set -euo pipefail
