@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -157,6 +158,7 @@ class SlabAllocator {
     for (uint64_t i = (key * kHashMultiplier) >> hash_shift_;; i = (i + 1) & hash_mask_) {
       const uint64_t slot = page_hash_[i].load(std::memory_order_relaxed);
       if ((slot >> 16) == key) return static_cast<uint32_t>(slot & 0xFFFFu);
+      assert(slot != 0 && "RefOf/ClassOfPtr of a pointer outside this allocator's pages");
     }
   }
   void Init(size_t page_budget_bytes);
