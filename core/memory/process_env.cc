@@ -15,6 +15,12 @@
 namespace kmd::memory {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 const char* SonameOf(ProcessAllocator a) {
   return a == ProcessAllocator::kJemalloc ? kJemallocSoname : kMimallocSoname;
 }
@@ -83,6 +89,10 @@ LaunchCheck CheckLaunch(ProcessAllocator want, PageSourceKind pages) {
                   "'s (LD_PRELOAD from the environment: " +
                   (std::getenv("LD_PRELOAD") ? std::getenv("LD_PRELOAD") : "") + ")";
     }
+  } else if (kAddressSanitizer) {
+    c.error = "memory.process_allocator " + std::string(ProcessAllocatorName(want)) +
+              ": not available in an AddressSanitizer build (ASan's malloc must serve the process)";
+    return c;
   } else if (active != ProcessAllocatorName(want)) {
     if (reexecuted) {
       c.error = "memory.process_allocator " + std::string(ProcessAllocatorName(want)) +
@@ -100,11 +110,6 @@ LaunchCheck CheckLaunch(ProcessAllocator want, PageSourceKind pages) {
 std::string ReExec(ProcessAllocator want, PageSourceKind pages, char** argv) {
   if (want != ProcessAllocator::kSystem && ActiveMalloc() != ProcessAllocatorName(want)) {
     Prepend("LD_PRELOAD", SonameOf(want), ':');
-#if defined(__SANITIZE_ADDRESS__)
-    // ASan insists on coming first among the loaded libraries; a preloaded malloc then serves
-    // the process and ASan keeps checking accesses (sanitizer builds are for tests only).
-    Prepend("ASAN_OPTIONS", "verify_asan_link_order=0", ':');
-#endif
   }
   if (NeedsStaticTls(pages)) Prepend("GLIBC_TUNABLES", kStaticTlsTunable, ':');
   setenv(kReexecMarker, std::string(ProcessAllocatorName(want)).c_str(), 1);

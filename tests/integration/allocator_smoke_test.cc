@@ -73,6 +73,16 @@ TEST_CASE("process allocator: the daemon re-executes with the chosen malloc and 
   if (TargetIsMemcached()) return;
   for (const std::string allocator : {"system", "jemalloc", "mimalloc"}) {
     CAPTURE(allocator);
+#ifdef KMD_SANITIZED
+    if (allocator != "system") {
+      // ASan's malloc must serve the process: the daemon refuses, naming the setting.
+      const CommandResult r =
+          RunCommand({TargetPath(), "--process-allocator", allocator}, std::chrono::seconds(10));
+      CHECK(r.exit_code == 1);
+      CHECK(r.err.find("memory.process_allocator " + allocator) != std::string::npos);
+      continue;
+    }
+#endif
     Daemon d({"-m", "8", "--process-allocator", allocator});
     const std::string maps = ReadFile("/proc/" + std::to_string(d.pid()) + "/maps");
     CHECK((maps.find("/libjemalloc.so.2") != std::string::npos) == (allocator == "jemalloc"));
