@@ -11,7 +11,6 @@ PACKAGES=(
   build-essential cmake pkg-config g++ clang clang-format clang-tidy libclang-rt-14-dev
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev libbenchmark-dev
   libjemalloc2 libjemalloc-dev libmimalloc2.0 libmimalloc-dev
-  libjemalloc2 libjemalloc-dev libmimalloc2.0 libmimalloc-dev
   libxxhash-dev liblz4-dev libzstd-dev zlib1g-dev libsystemd-dev
   prometheus-cpp-dev
   memcached redis-server redis-tools libmemcached-tools python3 python3-pymemcache nutcracker
