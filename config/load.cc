@@ -354,6 +354,11 @@ std::string Validate(Config& config) {
     return "items.max_size (-I) " + FormatSize(item) +
            " is too large: cannot set item size limit higher than a gigabyte";
   }
+  if (config.memory.huge_pages && config.memory.allocator != "arena") {
+    return "memory.huge_pages is true with memory.allocator " + config.memory.allocator +
+           ": huge pages apply to allocator arena only (allowed: huge_pages false, or allocator "
+           "arena)";
+  }
   if (config.threads < 1) return "threads (-t) is 0: number of threads must be greater than 0";
   if (config.connections.max < 1) {
     return "connections.max (-c) is 0: maximum connections must be greater than 0";

@@ -98,7 +98,7 @@ inline constexpr std::array<Descriptor, 5> kListenOptions{{
      .get = [](const Config& c) { return FormatOctalMode(c.listen.unix_mask); }},
 }};
 
-inline constexpr std::array<Descriptor, 2> kMemoryOptions{{
+inline constexpr std::array<Descriptor, 5> kMemoryOptions{{
     {.key = "memory.limit", .type = ValueType::kSize, .default_text = "64MiB",
      .unit = "bytes; a bare number means MiB, as memcached's -m", .min = kMiB,
      .max = 1ull << 50, .bare_unit = kMiB, .short_flag = 'm', .long_flag = "memory-limit",
@@ -110,6 +110,26 @@ inline constexpr std::array<Descriptor, 2> kMemoryOptions{{
      .help = "evict when memory is full; false answers out-of-memory instead (memcached -M)",
      .set = [](Config& c, const Value& v) { c.memory.evictions = v.boolean; },
      .get = [](const Config& c) { return BoolText(c.memory.evictions); }},
+    {.key = "memory.allocator", .type = ValueType::kEnum, .default_text = "arena",
+     .unit = "page source", .choices = "arena|system|jemalloc|mimalloc",
+     .long_flag = "memory-allocator", .arg_name = "<name>",
+     .help = "where item pages come from: one mmap reservation (arena), glibc, or jemalloc or "
+             "mimalloc loaded privately (the process's malloc stays as it is)",
+     .set = [](Config& c, const Value& v) { c.memory.allocator = v.text; },
+     .get = [](const Config& c) { return c.memory.allocator; }},
+    {.key = "memory.huge_pages", .type = ValueType::kBool, .default_text = "false",
+     .unit = "bool", .long_flag = "huge-pages",
+     .help = "arena only: reserve 2 MiB huge pages (MAP_HUGETLB); refused by the kernel, warn and "
+             "use transparent huge pages (false: transparent huge pages are only advised)",
+     .set = [](Config& c, const Value& v) { c.memory.huge_pages = v.boolean; },
+     .get = [](const Config& c) { return BoolText(c.memory.huge_pages); }},
+    {.key = "memory.process_allocator", .type = ValueType::kEnum, .default_text = "system",
+     .unit = "allocator", .choices = "system|jemalloc|mimalloc",
+     .long_flag = "process-allocator", .arg_name = "<name>",
+     .help = "malloc for everything but item pages (buffers, parsing); jemalloc or mimalloc: "
+             "the daemon re-executes itself once with the library in LD_PRELOAD",
+     .set = [](Config& c, const Value& v) { c.memory.process_allocator = v.text; },
+     .get = [](const Config& c) { return c.memory.process_allocator; }},
 }};
 
 inline constexpr std::array<Descriptor, 3> kConnectionsOptions{{

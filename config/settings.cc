@@ -51,6 +51,9 @@ std::vector<std::pair<std::string, std::string>> SettingsLines(const Config& c) 
       {"track_sizes", "no"},
       {"ssl_enabled", "no"},
       {"eviction_policy", c.eviction.policy},
+      {"memory_allocator", c.memory.allocator},
+      {"huge_pages", c.memory.huge_pages ? "yes" : "no"},
+      {"process_allocator", c.memory.process_allocator},
   };
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package the build, tests and benchmarks use (only what is missing),
+# Installs every Debian package the build, tests and benchmarks use (only what is missing; the
+# daemon dlopens or preloads libjemalloc.so.2 and libmimalloc.so.2 at run time, hence those),
 # installs the npm test client (memjs) from the committed lock file, and builds Release.
 # Usage: scripts/setup.sh [build-dir]   (run as root on Debian 12)
 set -euo pipefail
@@ -9,7 +10,8 @@ BUILD_DIR="${1:-build}"
 PACKAGES=(
   build-essential cmake pkg-config g++ clang clang-format clang-tidy libclang-rt-14-dev
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev libbenchmark-dev
-  libjemalloc-dev libmimalloc-dev libxxhash-dev liblz4-dev libzstd-dev zlib1g-dev libsystemd-dev
+  libjemalloc2 libjemalloc-dev libmimalloc2.0 libmimalloc-dev
+  libxxhash-dev liblz4-dev libzstd-dev zlib1g-dev libsystemd-dev
   prometheus-cpp-dev
   memcached redis-server redis-tools libmemcached-tools python3 python3-pymemcache nutcracker
   prometheus nodejs gnuplot-nox procps

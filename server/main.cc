@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "config/load.h"
 #include "core/cache/store.h"
+#include "core/memory/process_env.h"
 #include "server/dispatch/dispatch_context.h"
 #include "server/dispatch/session_factory.h"
 #include "server/net/net_server.h"
@@ -93,6 +94,25 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("kotoba-memd");
   spdlog::set_default_logger(logger);
   spdlog::set_level(LogLevel(config));
+
+  // Before anything else runs (and before threads exist): the process allocator is chosen by
+  // re-executing with it preloaded (see core/memory/process_env.h).
+  const auto process_allocator =
+      kmd::memory::ParseProcessAllocator(config.memory.process_allocator)
+          .value_or(kmd::memory::ProcessAllocator::kSystem);
+  const auto page_source = kmd::memory::ParsePageSourceKind(config.memory.allocator)
+                               .value_or(kmd::memory::PageSourceKind::kArena);
+  const kmd::memory::LaunchCheck launch =
+      kmd::memory::CheckLaunch(process_allocator, page_source);
+  if (!launch.error.empty()) {
+    spdlog::error("{}", launch.error);
+    return 1;
+  }
+  if (launch.reexec) {
+    spdlog::error("{}", kmd::memory::ReExec(process_allocator, page_source, argv));
+    return 1;
+  }
+  if (!launch.warning.empty()) spdlog::warn("{}", launch.warning);
   for (const std::string& warning : config.warnings) spdlog::warn("{}", warning);
 
   if (config.daemonize && !Daemonize()) {
@@ -105,10 +125,22 @@ int main(int argc, char** argv) {
   store_config.memory_limit = config.memory.limit;
   store_config.max_item_size = config.items.max_size;
   store_config.evictions = config.memory.evictions;
-  // The config layer validated the name against the same list.
+  // The config layer validated the names against the same lists.
   store_config.policy =
       kmd::cache::policy::ParsePolicyKind(config.eviction.policy).value_or(store_config.policy);
-  kmd::cache::Store store(store_config);
+  store_config.page_source = page_source;
+  store_config.huge_pages = config.memory.huge_pages;
+  std::unique_ptr<kmd::cache::Store> store_owner;
+  try {
+    store_owner = std::make_unique<kmd::cache::Store>(store_config);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  kmd::cache::Store& store = *store_owner;
+  if (!store.page_source_warning().empty()) spdlog::warn("{}", store.page_source_warning());
+  spdlog::info("item pages from {}, malloc from {}", config.memory.allocator,
+               kmd::memory::ActiveMalloc());
 
   kmd::net::ServerCounters counters;
   counters.started_at = kmd::base::SystemClock::Instance().NowSeconds() - 2;

@@ -2,17 +2,20 @@
 // set (overwrite of a live key, the steady state), 16-byte keys and 100-byte values, on 1 and 2
 // threads. The store is built once (100k items in 64 MiB: no eviction) and shared by all
 // benchmarks; keys are visited in a fixed random order so that the index is not walked in
-// insertion order.
+// insertion order. KMD_BENCH_PAGE_SOURCE=arena|system|jemalloc|mimalloc picks the store's page
+// source (default arena): the store maps item pointers back to refs (RefOf) on every hit and set.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/cache/store.h"
+#include "core/memory/process_env.h"
 
 namespace {
 
@@ -31,10 +34,23 @@ struct Fixture {
   std::string value = std::string(100, 'v');
 };
 
+kmd::memory::PageSourceKind PageSourceFromEnv() {
+  const char* name = std::getenv("KMD_BENCH_PAGE_SOURCE");
+  if (name == nullptr) return kmd::memory::PageSourceKind::kArena;
+  const auto kind = kmd::memory::ParsePageSourceKind(name);
+  if (!kind) {
+    std::fprintf(stderr, "KMD_BENCH_PAGE_SOURCE: unknown page source %s\n", name);
+    std::exit(2);
+  }
+  return *kind;
+}
+
 Fixture& Warm() {
   static Fixture* f = [] {
     auto* fx = new Fixture;
-    fx->store = std::make_unique<Store>(StoreConfig{});
+    StoreConfig config;
+    config.page_source = PageSourceFromEnv();
+    fx->store = std::make_unique<Store>(config);
     char buf[32];
     for (int i = 0; i < kKeys; ++i) {
       std::snprintf(buf, sizeof(buf), "key:%012d", i);
@@ -110,4 +126,19 @@ BENCHMARK(BM_Set)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // A dlopen'ed jemalloc or mimalloc page source needs the static TLS surplus raised at start-up.
+  using kmd::memory::ProcessAllocator;
+  const kmd::memory::PageSourceKind kind = PageSourceFromEnv();
+  if (kmd::memory::CheckLaunch(ProcessAllocator::kSystem, kind).reexec) {
+    std::fprintf(stderr, "%s\n",
+                 kmd::memory::ReExec(ProcessAllocator::kSystem, kind, argv).c_str());
+    return 2;
+  }
+  benchmark::AddCustomContext("page_source", std::string(kmd::memory::PageSourceName(kind)));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -184,6 +185,7 @@ struct Store::Impl {
   std::unique_ptr<Shard[]> shards;
   size_t index_bytes;
   std::unique_ptr<memory::SlabAllocator> slabs;
+  std::string page_source_warning;
   // Adaptive's shared controller (eviction policy "adaptive" only) and the budget it is given.
   std::unique_ptr<policy::AdaptiveController> adaptive;
   size_t policy_reserve = 0;
@@ -224,7 +226,16 @@ struct Store::Impl {
         LivePolicyOwnsBytes(cfg.policy) ? cfg.memory_limit / kLivePolicyShare : 0;
     const size_t fixed = index_bytes + policy_reserve + live_reserve;
     const size_t budget = cfg.memory_limit > fixed ? cfg.memory_limit - fixed : 0;
-    slabs = std::make_unique<memory::SlabAllocator>(budget, page_size);
+    memory::PageSourceOptions source_options;
+    source_options.kind = cfg.page_source;
+    source_options.page_size = page_size;
+    source_options.max_pages =
+        std::max<uint32_t>(memory::SlabAllocator::BudgetPages(budget, page_size), 1);
+    source_options.huge_pages = cfg.huge_pages;
+    memory::MadePageSource made = memory::MakePageSource(source_options);
+    if (made.source == nullptr) throw std::runtime_error(made.error);
+    page_source_warning = std::move(made.warning);
+    slabs = std::make_unique<memory::SlabAllocator>(budget, std::move(made.source));
     num_classes = slabs->classes().count();
     largest_chunk = slabs->classes().chunk_size(slabs->classes().largest());
     pressure_ticks = std::make_unique<std::atomic<uint32_t>[]>(num_classes);
@@ -1059,6 +1070,8 @@ Store::~Store() = default;
 
 const StoreConfig& Store::config() const { return impl_->config; }
 
+const std::string& Store::page_source_warning() const { return impl_->page_source_warning; }
+
 void Store::Release(void* item) { impl_->DecRef(static_cast<Item*>(item)); }
 
 size_t Store::CrawlExpired(size_t max_items) { return impl_->Crawl(max_items); }
@@ -1648,6 +1661,8 @@ StoreStats Store::Stats() const {
     st.policy_bytes += m.policy_reserve;
   }
   st.slabs_moved = m.slabs->pages_moved() - m.slabs_moved_base.load(std::memory_order_relaxed);
+  st.page_source = m.slabs->page_source().kind();
+  st.page_source_stats = m.slabs->page_source().Stats();
   return st;
 }
 
@@ -1728,6 +1743,7 @@ void Store::VisitCounters(base::CounterVisitor& v) const {
   counter("crawler_reclaimed", st.crawler_reclaimed,
           "Expired items the background crawler unlinked (also in reclaimed)");
   counter("crawler_runs", st.crawler_runs, "Expiry crawler passes");
+  impl_->slabs->page_source().VisitCounters(v);
 }
 
 }  // namespace kmd::cache

@@ -12,12 +12,14 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/base/clock.h"
 #include "core/base/counters.h"
 #include "core/cache/policy/policy_kind.h"
+#include "core/memory/page_source/page_source.h"
 
 namespace kmd::cache {
 
@@ -41,6 +43,10 @@ struct StoreConfig {
   bool evictions = true;            // -M turns them off: a full store answers kNoMemory
   // Orders each shard's items per slab class (config eviction.policy).
   policy::PolicyKind policy = policy::PolicyKind::kAdaptive;
+  // Where slab pages come from (config memory.allocator, memory.huge_pages). The Store throws
+  // std::runtime_error naming the backend and the cause when the source cannot be made.
+  memory::PageSourceKind page_source = memory::PageSourceKind::kArena;
+  bool huge_pages = false;
   const base::Clock* clock = &base::SystemClock::Instance();
   // A background thread gives expired items' memory back every this many milliseconds (memcached's
   // LRU crawler); 0 = no thread, expired items go only lazily or via CrawlExpired(). The thread
@@ -209,6 +215,9 @@ struct StoreStats {
   double policy_sample_rate = 0;
   uint64_t policy_bytes = 0;
   std::vector<ClassStats> classes;  // classes with at least one page
+  // The page source: its backend and figures (allocations, bytes out, peak, purges).
+  memory::PageSourceKind page_source = memory::PageSourceKind::kArena;
+  memory::PageSourceStats page_source_stats;
 };
 
 class Store {
@@ -236,6 +245,9 @@ class Store {
   void ResetStats();
   void VisitCounters(base::CounterVisitor& visitor) const;
   const StoreConfig& config() const;
+  // Set when the page source works but not as configured (huge pages refused): for the caller to
+  // log; empty otherwise.
+  const std::string& page_source_warning() const;
 
   // One crawler pass: walks every shard's per-class LRU lists that hold items with a TTL, a few
   // hundred items per shard-lock hold, and unlinks the expired items no reader pins (a pinned one

@@ -1,8 +1,7 @@
-// SlabAllocator: the page region is reserved with mmap(MAP_NORESERVE) so that untouched pages
-// cost no RSS; pages are committed by first touch as classes carve them. Locking: per class.
+// SlabAllocator: pages are claimed from the source one at a time as classes need them (an arena
+// page costs no RSS until a class carves it) and given back only when the allocator is destroyed.
+// Locking: per class, plus the growth mutex while a page is claimed.
 #include "core/memory/slab_allocator.h"
-
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <bit>
@@ -45,25 +44,41 @@ int SlabClasses::ClassFor(size_t size) const {
   return static_cast<int>(it - sizes_.begin());
 }
 
+namespace {
+std::unique_ptr<PageSource> ArenaFor(size_t page_budget_bytes, size_t page_size) {
+  PageSourceOptions o;
+  o.page_size = page_size;
+  o.max_pages = std::max<uint32_t>(SlabAllocator::BudgetPages(page_budget_bytes, page_size), 1);
+  MadePageSource made = MakePageSource(o);
+  if (made.source == nullptr) throw std::bad_alloc();
+  return std::move(made.source);
+}
+}  // namespace
+
+uint32_t SlabAllocator::BudgetPages(size_t page_budget_bytes, size_t page_size) {
+  return static_cast<uint32_t>(std::min<size_t>(page_budget_bytes / page_size, 65535));
+}
+
 SlabAllocator::SlabAllocator(size_t page_budget_bytes, size_t page_size)
-    : classes_(page_size), page_size_(page_size) {
-  assert(std::has_single_bit(page_size) && page_size >= 1024 && page_size <= (16u << 20));
-  page_shift_ = std::countr_zero(page_size);
-  page_budget_ = static_cast<uint32_t>(std::min<size_t>(page_budget_bytes / page_size, 65535));
-  reserved_ = std::max<size_t>(page_budget_, 1) * page_size;
-  void* p = mmap(nullptr, reserved_, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  base_ = static_cast<char*>(p);
-  // Item access is random over the whole region: huge pages cut TLB misses (advice only; pages
-  // are still committed as classes carve them, 2 MiB at a time at most).
-  madvise(base_, reserved_, MADV_HUGEPAGE);
+    : SlabAllocator(page_budget_bytes, ArenaFor(page_budget_bytes, page_size)) {}
+
+SlabAllocator::SlabAllocator(size_t page_budget_bytes, std::unique_ptr<PageSource> source)
+    : classes_(source->page_size()), page_size_(source->page_size()), source_(std::move(source)) {
+  assert(std::has_single_bit(page_size_) && page_size_ >= 1024 && page_size_ <= (16u << 20));
+  page_shift_ = std::countr_zero(page_size_);
+  page_budget_ = std::min(BudgetPages(page_budget_bytes, page_size_), source_->max_pages());
   const uint32_t n = std::max<uint32_t>(page_budget_, 1);
-  page_class_ = std::make_unique<uint8_t[]>(n);
-  // 0xFF (no class: kMaxClasses < 256) until a class claims the page, so that Pages() and
-  // BeginDrain() never mistake a page being claimed for one of class 0.
-  std::fill_n(page_class_.get(), n, uint8_t{0xFF});
-  page_chunk_ = std::make_unique<uint32_t[]>(n);
+  pages_ = std::make_unique<PageInfo[]>(n);
+  if (!source_->contiguous().empty()) {
+    contiguous_ = source_->contiguous().data();
+  } else {
+    // At most half full, so that a probe is short; a power of two for the mask.
+    const uint64_t slots = std::bit_ceil(std::max<uint64_t>(2 * uint64_t{n}, 16));
+    page_hash_ = std::make_unique<std::atomic<uint64_t>[]>(slots);
+    for (uint64_t i = 0; i < slots; ++i) page_hash_[i].store(0, std::memory_order_relaxed);
+    hash_mask_ = slots - 1;
+    hash_shift_ = 64 - std::countr_zero(slots);
+  }
   page_free_ = std::make_unique<Ref[]>(n);
   std::fill_n(page_free_.get(), n, kNullRef);
   page_next_ = std::make_unique<uint32_t[]>(n);
@@ -72,17 +87,32 @@ SlabAllocator::SlabAllocator(size_t page_budget_bytes, size_t page_size)
   state_ = std::make_unique<ClassState[]>(classes_.count());
 }
 
-SlabAllocator::~SlabAllocator() { munmap(base_, reserved_); }
+SlabAllocator::~SlabAllocator() {
+  const uint32_t n = pages_used();
+  for (uint32_t p = 0; p < n; ++p) source_->Free(pages_[p].base);
+}
 
 bool SlabAllocator::ClaimPage(uint32_t* page) {
-  uint32_t used = pages_used_.load(std::memory_order_relaxed);
-  while (used < page_budget_) {
-    if (pages_used_.compare_exchange_weak(used, used + 1, std::memory_order_relaxed)) {
-      *page = used;
-      return true;
-    }
+  std::lock_guard lock(grow_mu_);
+  const uint32_t n = pages_used_.load(std::memory_order_relaxed);
+  if (n >= page_budget_) return false;
+  char* base = static_cast<char*>(source_->Allocate());
+  if (base == nullptr) return false;
+  // The arena carves front to back and gets nothing back while we live: page n is at base + n.
+  assert(contiguous_ == nullptr || static_cast<size_t>(base - contiguous_) == size_t{n}
+                                                                                  << page_shift_);
+  pages_[n].base = base;
+  if (page_hash_ != nullptr) {
+    const uint64_t key = reinterpret_cast<uintptr_t>(base) >> page_shift_;
+    uint64_t i = (key * kHashMultiplier) >> hash_shift_;
+    while (page_hash_[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & hash_mask_;
+    // Readers find the slot only through a pointer into this page, which reaches them after the
+    // claiming class's mutex (or the store's locks) published it.
+    page_hash_[i].store((key << 16) | n, std::memory_order_relaxed);
   }
-  return false;
+  pages_used_.store(n + 1, std::memory_order_release);
+  *page = n;
+  return true;
 }
 
 Ref SlabAllocator::Alloc(int cls) {
@@ -107,8 +137,8 @@ Ref SlabAllocator::Alloc(int cls) {
     uint32_t page;
     if (!ClaimPage(&page)) return kNullRef;
     // Written before any Ref into the page leaves this mutex, so readers see it.
-    page_class_[page] = static_cast<uint8_t>(cls);
-    page_chunk_[page] = classes_.chunk_size(cls);
+    pages_[page].cls = static_cast<uint8_t>(cls);
+    pages_[page].chunk = classes_.chunk_size(cls);
     s.bump_page = page;
     s.bump_next = 0;
     ++s.pages;
@@ -159,9 +189,9 @@ std::vector<PageSnapshot> SlabAllocator::Pages(int cls) const {
   std::vector<PageSnapshot> out;
   std::lock_guard lock(s.mu);
   out.reserve(s.pages);
-  const uint32_t n = pages_used();
+  const uint32_t n = pages_used_.load(std::memory_order_acquire);
   for (uint32_t p = 0; p < n; ++p) {
-    if (page_class_[p] != cls) continue;
+    if (pages_[p].cls != cls) continue;
     out.push_back({p, page_used_[p], p == s.bump_page, (page_flags_[p] & kDraining) != 0});
   }
   return out;
@@ -170,7 +200,7 @@ std::vector<PageSnapshot> SlabAllocator::Pages(int cls) const {
 bool SlabAllocator::BeginDrain(uint32_t page, int cls) {
   ClassState& s = state_[cls];
   std::lock_guard lock(s.mu);
-  if (page >= pages_used() || page_class_[page] != cls || (page_flags_[page] & kDraining)) {
+  if (page >= pages_used() || pages_[page].cls != cls || (page_flags_[page] & kDraining)) {
     return false;
   }
   page_flags_[page] |= kDraining;
@@ -192,13 +222,13 @@ bool SlabAllocator::BeginDrain(uint32_t page, int cls) {
 }
 
 uint32_t SlabAllocator::PageUsed(uint32_t page) const {
-  const ClassState& s = state_[page_class_[page]];
+  const ClassState& s = state_[pages_[page].cls];
   std::lock_guard lock(s.mu);
   return page_used_[page];
 }
 
 void SlabAllocator::AbortDrain(uint32_t page) {
-  ClassState& s = state_[page_class_[page]];
+  ClassState& s = state_[pages_[page].cls];
   std::lock_guard lock(s.mu);
   page_flags_[page] &= static_cast<uint8_t>(~kDraining);
   if (page_free_[page] != kNullRef && !(page_flags_[page] & kListed)) {
@@ -210,7 +240,7 @@ void SlabAllocator::AbortDrain(uint32_t page) {
 
 bool SlabAllocator::FinishDrain(uint32_t page, int to) {
   {
-    ClassState& from = state_[page_class_[page]];
+    ClassState& from = state_[pages_[page].cls];
     std::lock_guard lock(from.mu);
     if (!(page_flags_[page] & kDraining) || page_used_[page] != 0) return false;
     // Stays kDraining while between classes, so no one can begin another drain of it.
@@ -219,11 +249,11 @@ bool SlabAllocator::FinishDrain(uint32_t page, int to) {
   }
   // Zeroed outside any lock: the new class's chunks start at other offsets, and stale item bytes
   // there must not read as a live item (see the header's invariant).
-  std::memset(base_ + (static_cast<size_t>(page) << page_shift_), 0, page_size_);
+  std::memset(pages_[page].base, 0, page_size_);
   ClassState& s = state_[to];
   std::lock_guard lock(s.mu);
-  page_class_[page] = static_cast<uint8_t>(to);
-  page_chunk_[page] = classes_.chunk_size(to);
+  pages_[page].cls = static_cast<uint8_t>(to);
+  pages_[page].chunk = classes_.chunk_size(to);
   page_flags_[page] = 0;
   ++s.pages;
   const uint32_t per_page = classes_.chunks_per_page(to);

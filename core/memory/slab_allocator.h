@@ -1,22 +1,31 @@
-// Slab allocator: one reserved virtual region cut into pages (a hard page budget), pages assigned
-// to size classes on first need and moved between classes on request (drain, then reassign).
+// Slab allocator: pages from a PageSource (page_source/: an mmap arena, glibc, jemalloc or
+// mimalloc), at most a hard page budget of them, assigned to size classes on first need and moved
+// between classes on request (drain, then reassign). Pages are never given back while it lives.
 // A chunk is named by a 32-bit Ref = (page_index << 16) | chunk_index; kNullRef is "none".
+// Resolve goes through a per-page table (base, chunk size, class). RefOf/ClassOfPtr find a
+// pointer's page by arithmetic when the source is one contiguous reservation (the arena), else by
+// a hash of the page-aligned address (sources hand out pages aligned to their size): one multiply
+// and usually one load from a table of 2 slots per page.
 // Free chunks sit on per-page free lists (so a page can be taken out of circulation in O(1));
 // a class keeps a list of its pages that have free chunks.
-// Thread-safety: every method may be called from any thread; each class has its own mutex (a leaf
-// lock: nothing else is locked while it is held); the page counter is atomic.
+// Thread-safety: every method may be called from any thread; each class has its own mutex, and
+// claiming a new page takes the growth mutex under it (the growth mutex is the leaf lock).
 // Invariants: pages_used() * page_size() <= the budget given at construction, always. The
-// allocator writes only bytes [0, 4) of a free chunk, and a page given to a new class is zeroed,
-// so a chunk's bytes beyond 4 are either the caller's or zero (the store relies on this to tell
-// live items from free chunks while it drains a page).
+// allocator writes only bytes [0, 4) of a free chunk, and a page given to a new class is zeroed
+// (sources hand out zeroed pages; a moved page is cleared), so a chunk's bytes beyond 4 are
+// either the caller's or zero (the store relies on this to tell live items from free chunks while
+// it drains a page).
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include "core/memory/page_source/page_source.h"
 
 namespace kmd::memory {
 
@@ -61,8 +70,12 @@ struct SlabClassCounters {
 class SlabAllocator {
  public:
   // page_size must be a power of two (1 KiB .. 16 MiB); the budget is rounded down to pages and
-  // capped at 65535 pages (the Ref has 16 bits of page index).
+  // capped at 65535 pages (the Ref has 16 bits of page index). Pages come from an arena.
   SlabAllocator(size_t page_budget_bytes, size_t page_size);
+  // Pages from `source` (its page size); the budget is also capped at source->max_pages().
+  SlabAllocator(size_t page_budget_bytes, std::unique_ptr<PageSource> source);
+  // The page budget a byte budget gives (what a source for it must allow): at most 65535.
+  static uint32_t BudgetPages(size_t page_budget_bytes, size_t page_size);
   ~SlabAllocator();
   SlabAllocator(const SlabAllocator&) = delete;
   SlabAllocator& operator=(const SlabAllocator&) = delete;
@@ -81,20 +94,20 @@ class SlabAllocator {
   bool HasFree(int cls) const;
 
   void* Resolve(Ref ref) const {
-    const uint32_t page = ref >> 16;
-    return base_ + (static_cast<size_t>(page) << page_shift_) +
-           static_cast<size_t>(ref & 0xFFFFu) * page_chunk_[page];
+    const PageInfo& e = pages_[ref >> 16];
+    return e.base + static_cast<size_t>(ref & 0xFFFFu) * e.chunk;
   }
+  // `p` must point into a chunk of a page this allocator holds.
   Ref RefOf(const void* p) const {
-    const size_t off = static_cast<const char*>(p) - base_;
-    const uint32_t page = static_cast<uint32_t>(off >> page_shift_);
-    const uint32_t chunk = static_cast<uint32_t>((off & (page_size_ - 1)) / page_chunk_[page]);
-    return (page << 16) | chunk;
+    const uint32_t page = PageOf(p);
+    const size_t off = static_cast<size_t>(static_cast<const char*>(p) - pages_[page].base);
+    return (page << 16) | static_cast<uint32_t>(off / pages_[page].chunk);
   }
-  int ClassOf(Ref ref) const { return page_class_[ref >> 16]; }
-  int ClassOfPtr(const void* p) const {
-    return page_class_[(static_cast<const char*>(p) - base_) >> page_shift_];
-  }
+  int ClassOf(Ref ref) const { return pages_[ref >> 16].cls; }
+  int ClassOfPtr(const void* p) const { return pages_[PageOf(p)].cls; }
+
+  const PageSource& page_source() const { return *source_; }
+  PageSource& page_source() { return *source_; }
 
   SlabClassCounters Counters(int cls) const;
 
@@ -125,6 +138,30 @@ class SlabAllocator {
     uint64_t pages = 0;
     uint64_t used = 0;
   };
+  static constexpr uint8_t kNoClass = 0xFF;  // kMaxClasses < 256
+  // One claimed page: where it lies, its class's chunk size and the class (kNoClass until a
+  // class claims it). Written before any Ref into the page leaves the claiming class's mutex.
+  struct PageInfo {
+    char* base = nullptr;
+    uint32_t chunk = 0;
+    uint8_t cls = kNoClass;
+  };
+  static constexpr uint64_t kHashMultiplier = 0x9E3779B97F4A7C15ull;  // Fibonacci hashing
+
+  uint32_t PageOf(const void* p) const {
+    if (contiguous_ != nullptr) {
+      return static_cast<uint32_t>((static_cast<const char*>(p) - contiguous_) >> page_shift_);
+    }
+    // Slots hold (address >> page_shift) << 16 | page index; a zero slot is empty. Pages are
+    // never removed, so a probe ends at the page's own slot (`p` is in a page we hold).
+    const uint64_t key = reinterpret_cast<uintptr_t>(p) >> page_shift_;
+    for (uint64_t i = (key * kHashMultiplier) >> hash_shift_;; i = (i + 1) & hash_mask_) {
+      const uint64_t slot = page_hash_[i].load(std::memory_order_relaxed);
+      if ((slot >> 16) == key) return static_cast<uint32_t>(slot & 0xFFFFu);
+      assert(slot != 0 && "RefOf/ClassOfPtr of a pointer outside this allocator's pages");
+    }
+  }
+  void Init(size_t page_budget_bytes);
   bool ClaimPage(uint32_t* page);
   void PushFree(ClassState& s, Ref ref);
 
@@ -132,11 +169,14 @@ class SlabAllocator {
   size_t page_size_;
   int page_shift_;
   uint32_t page_budget_;
-  char* base_ = nullptr;
-  size_t reserved_ = 0;
+  std::unique_ptr<PageSource> source_;
+  const char* contiguous_ = nullptr;  // the source's reservation, if it has one
+  std::mutex grow_mu_;                // serializes ClaimPage (a leaf lock)
   std::atomic<uint32_t> pages_used_{0};
-  std::unique_ptr<uint8_t[]> page_class_;
-  std::unique_ptr<uint32_t[]> page_chunk_;
+  std::unique_ptr<PageInfo[]> pages_;
+  std::unique_ptr<std::atomic<uint64_t>[]> page_hash_;  // non-contiguous sources only
+  uint64_t hash_mask_ = 0;
+  int hash_shift_ = 63;
   std::unique_ptr<ClassState[]> state_;
   // Per page, guarded by the owning class's mutex: free list head (a Ref), next page on the
   // partial list, chunks handed out, kListed/kDraining.

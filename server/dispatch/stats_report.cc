@@ -123,6 +123,14 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
     l.Add("eviction_policy_sample_rate", std::string(rate));
     l.Add("eviction_policy_live_share", s.policy_live_share);
   }
+  // Where the pages come from (memory.allocator) and what that source counted.
+  l.Add("page_source", std::string(memory::PageSourceName(s.page_source)));
+  l.Add("page_source_allocations", s.page_source_stats.allocations);
+  l.Add("page_source_frees", s.page_source_stats.frees);
+  l.Add("page_source_bytes", s.page_source_stats.bytes);
+  l.Add("page_source_peak_bytes", s.page_source_stats.peak_bytes);
+  l.Add("page_source_purges", s.page_source_stats.purges);
+  l.Add("page_source_backend_bytes", s.page_source_stats.backend_bytes);
   uint64_t budget_used = s.total_pages * s.page_size + s.index_bytes + s.policy_bytes;
   if (s.curr_items > 0) {
     char buf[32];

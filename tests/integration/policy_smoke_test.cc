@@ -11,21 +11,6 @@
 namespace kmd::test {
 namespace {
 
-// Stores `count` items of `size` bytes as key:<first..first+count>, pipelined, no replies.
-void Fill(TcpClient& c, int first, int count, size_t size) {
-  const std::string value(size, 'x');
-  std::string batch;
-  for (int i = first; i < first + count; ++i) {
-    batch += "set key:" + std::to_string(i) + " 0 0 " + std::to_string(size) + " noreply\r\n";
-    batch.append(value).append("\r\n");
-    if (batch.size() > (256u << 10) || i + 1 == first + count) {
-      batch += "mn\r\n";
-      REQUIRE(c.Request(batch, "MN\r\n") == "MN\r\n");
-      batch.clear();
-    }
-  }
-}
-
 TEST_CASE("policies: each one stores, serves and evicts in the daemon") {
   if (TargetIsMemcached()) return;
   for (const char* policy : {"lru", "lfu", "fifo", "s3fifo", "sieve", "wtinylfu", "adaptive"}) {
@@ -37,7 +22,7 @@ TEST_CASE("policies: each one stores, serves and evicts in the daemon") {
     // that hit-driven policies see hits.
     constexpr int kItems = 24 * 1024;
     for (int start = 0; start < kItems; start += 1024) {
-      Fill(c, start, 1024, 1000);
+      REQUIRE(StoreItems(c, start, 1024, 1000));
       for (int k = start; k < start + 1024; k += 64) {
         c.Request("mg key:" + std::to_string(k) + "\r\n", "\r\n");
       }

@@ -20,7 +20,7 @@ struct CommandResult {
 struct CommandOptions {
   std::chrono::milliseconds timeout{60000};
   std::string cwd;               // empty: inherit
-  std::vector<std::string> env;  // extra NAME=VALUE entries added to the inherited environment
+  std::vector<std::string> env;  // NAME=VALUE entries added to (or replacing) the inherited ones
 };
 
 // argv[0] is looked up on PATH when it has no slash. stdin is /dev/null.

@@ -266,4 +266,19 @@ std::map<std::string, std::string> TextStats(TcpClient& c, const std::string& gr
   return out;
 }
 
+bool StoreItems(TcpClient& c, int first, int count, size_t size) {
+  const std::string value(size, 'x');
+  std::string batch;
+  for (int i = first; i < first + count; ++i) {
+    batch += "set key:" + std::to_string(i) + " 0 0 " + std::to_string(size) + " noreply\r\n";
+    batch.append(value).append("\r\n");
+    if (batch.size() > (256u << 10) || i + 1 == first + count) {
+      batch += "mn\r\n";
+      if (c.Request(batch, "MN\r\n") != "MN\r\n") return false;
+      batch.clear();
+    }
+  }
+  return true;
+}
+
 }  // namespace kmd::test

@@ -82,4 +82,9 @@ class TcpClient {
 // `stats [group]` over the text protocol, as name -> value.
 std::map<std::string, std::string> TextStats(TcpClient& c, const std::string& group = "");
 
+// Stores `count` values of `size` 'x' bytes as key:<first> .. key:<first + count - 1> over the
+// text protocol, pipelined with noreply in batches of about 256 KiB, each closed by `mn`. False
+// if a batch's MN does not come back.
+bool StoreItems(TcpClient& c, int first, int count, size_t size);
+
 }  // namespace kmd::test

@@ -364,6 +364,28 @@ TEST_CASE("cross-field rules: listeners need distinct ports") {
   CheckUsageError(Run({"-l", ""}), {"nothing to listen on"});
 }
 
+TEST_CASE("memory.allocator, memory.huge_pages, memory.process_allocator: values and rules") {
+  const auto flags = Run({"--memory-allocator", "jemalloc", "--process-allocator=mimalloc"});
+  REQUIRE(flags.action == LoadOutcome::kRun);
+  CHECK(flags.config.memory.allocator == "jemalloc");
+  CHECK(flags.config.memory.process_allocator == "mimalloc");
+  CHECK_FALSE(flags.config.memory.huge_pages);
+  TempFile file("memory:\n  allocator: arena\n  huge_pages: true\n  process_allocator: jemalloc\n");
+  const auto yaml = Run({"--config", file.path()});
+  REQUIRE(yaml.action == LoadOutcome::kRun);
+  CHECK(yaml.config.memory.huge_pages);
+  CHECK(yaml.config.memory.process_allocator == "jemalloc");
+  CHECK(Run({"--huge-pages"}).config.memory.huge_pages);
+  CheckUsageError(Run({"--memory-allocator", "tcmalloc"}),
+                  {"\"tcmalloc\"", "--memory-allocator (memory.allocator)", "arena", "system",
+                   "jemalloc", "mimalloc"});
+  TempFile bad("memory:\n  process_allocator: arena\n");
+  CheckUsageError(Run({"--config", bad.path()}),
+                  {"\"arena\"", "memory.process_allocator", "system", "jemalloc", "mimalloc"});
+  CheckUsageError(Run({"--memory-allocator", "system", "--huge-pages"}),
+                  {"memory.huge_pages", "memory.allocator system", "arena"});
+}
+
 TEST_CASE("-U 0 is silent; a non-zero UDP port is accepted with a warning") {
   const auto zero = Run({"-U", "0"});
   REQUIRE(zero.action == LoadOutcome::kRun);
@@ -658,7 +680,10 @@ TEST_CASE("stats settings: memcached's names, formats and order") {
                                                     "track_sizes",
                                                     "ssl_enabled",
                                                     // ours, after memcached's
-                                                    "eviction_policy"};
+                                                    "eviction_policy",
+                                                    "memory_allocator",
+                                                    "huge_pages",
+                                                    "process_allocator"};
   CHECK(names == memcached_order);
   auto value = [&](const std::string& name) {
     for (const auto& [n, v] : lines) {
@@ -677,6 +702,9 @@ TEST_CASE("stats settings: memcached's names, formats and order") {
   CHECK(value("item_size_max") == "1048576");
   CHECK(value("cas_enabled") == "yes");
   CHECK(value("eviction_policy") == "adaptive");
+  CHECK(value("memory_allocator") == "arena");
+  CHECK(value("huge_pages") == "no");
+  CHECK(value("process_allocator") == "system");
   c.memory.evictions = false;
   c.listen.unix_socket = "/tmp/s";
   c.listen.udp_port = 11211;

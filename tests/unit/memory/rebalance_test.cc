@@ -3,7 +3,6 @@
 
 #include <doctest/doctest.h>
 
-#include <cstring>
 #include <vector>
 
 namespace kmd::memory {
@@ -51,50 +50,6 @@ TEST_CASE("victim page: fewest chunks in use, skipping draining, skipped and car
   CHECK(ChooseVictimPage(p, skip) == 3);
   skip.push_back(3);
   CHECK(ChooseVictimPage(p, skip) == -1);
-}
-
-TEST_CASE("drain: a draining page hands out nothing; emptied, it is zeroed and reassigned") {
-  SlabAllocator a(2u << 20, 1u << 20);
-  const int small = a.classes().ClassFor(100);
-  const int big = a.classes().ClassFor(3000);
-  std::vector<Ref> refs;
-  for (Ref r; (r = a.Alloc(small)) != kNullRef;) {
-    std::memset(a.Resolve(r), 0x5A, a.classes().chunk_size(small));
-    refs.push_back(r);
-  }
-  REQUIRE(a.pages_used() == 2);
-  CHECK(a.Alloc(big) == kNullRef);
-  const uint32_t page = refs.front() >> 16;
-  CHECK_FALSE(a.BeginDrain(page, big));  // wrong class
-  REQUIRE(a.BeginDrain(page, small));
-  CHECK_FALSE(a.BeginDrain(page, small));  // already draining
-  // Free one chunk of each page: only the other page's chunk may come back.
-  Ref other = kNullRef;
-  for (Ref r : refs) {
-    if ((r >> 16) != page) other = r;
-  }
-  a.Free(refs.front());
-  a.Free(other);
-  CHECK(a.Alloc(small) == other);
-  CHECK(a.Alloc(small) == kNullRef);
-  CHECK_FALSE(a.FinishDrain(page, big));  // chunks still handed out
-  for (Ref r : refs) {
-    if ((r >> 16) == page && r != refs.front()) a.Free(r);
-  }
-  CHECK(a.PageUsed(page) == 0);
-  REQUIRE(a.FinishDrain(page, big));
-  CHECK(a.pages_moved() == 1);
-  CHECK(a.pages_used() == 2);
-  CHECK(a.Counters(small).pages == 1);
-  CHECK(a.Counters(big).pages == 1);
-  const Ref b = a.Alloc(big);
-  REQUIRE(b != kNullRef);
-  CHECK((b >> 16) == page);
-  CHECK(a.ClassOf(b) == big);
-  const char* bytes = static_cast<const char*>(a.Resolve(b));
-  bool zero = true;
-  for (uint32_t i = 0; i < a.classes().chunk_size(big); ++i) zero = zero && bytes[i] == 0;
-  CHECK(zero);
 }
 
 TEST_CASE("abort: a drained page's free chunks return to its class") {
