@@ -51,8 +51,9 @@ constexpr int kFinishSpins = 64;  // yields waiting for chunks being filled on a
 // this many item checks (a few microseconds).
 constexpr size_t kCrawlSlice = 256;
 
-// Adaptive's shadow caches: about one sampled object per 64 KiB of budget, 1024..8192 of them
-// (accuracy of the sampled miss ratios against their share of the budget), each costing about
+// Adaptive's shadow caches: about one sampled object per 128 KiB of budget, 64..8192 of them
+// (accuracy of the sampled miss ratios against their share of the budget: under 1% of it with
+// twelve candidates), each costing about
 // kShadowBytesPerObject in each candidate's shadow; the shadows may hold up to twice the target
 // before the sampling rate is lowered. Their memory comes out of the item budget.
 constexpr size_t kShadowBytesPerObject = 48;
@@ -64,10 +65,10 @@ bool LivePolicyOwnsBytes(policy::PolicyKind k) {
   return k == policy::PolicyKind::kS3Fifo || k == policy::PolicyKind::kWTinyLfu ||
          k == policy::PolicyKind::kAdaptive;  // its live policy may be either
 }
-// At most this share of accesses reaches the shadows (one mutex and six shadow lookups each).
-constexpr double kMaxSampleRate = 1.0 / 16;
+// At most this share of accesses reaches the shadows (one mutex and a lookup per candidate each).
+constexpr double kMaxSampleRate = 1.0 / 32;
 uint32_t ShadowObjects(size_t memory_limit) {
-  return static_cast<uint32_t>(std::clamp<size_t>(memory_limit / (64 * 1024), 1024, 8192));
+  return static_cast<uint32_t>(std::clamp<size_t>(memory_limit / (128 * 1024), 64, 8192));
 }
 
 struct CopiedItem {

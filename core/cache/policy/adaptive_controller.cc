@@ -53,8 +53,7 @@ void AdaptiveController::RefreshCapacity() {
     threshold_.store(std::max<uint64_t>(1, static_cast<uint64_t>(new_rate * kFullThreshold)),
                      std::memory_order_relaxed);
     shadow_capacity_ = std::max<uint64_t>(1, static_cast<uint64_t>(resident * new_rate));
-    window_len_ = std::max<uint64_t>(
-        kMinWindow, static_cast<uint64_t>(options_.window_factor * shadow_capacity_));
+    window_len_ = WindowLength();
     ResetShadows();
     return;
   }
@@ -64,8 +63,7 @@ void AdaptiveController::RefreshCapacity() {
       cap + shadow_capacity_ / 16 < shadow_capacity_) {
     shadow_capacity_ = cap;
     for (auto& s : shadows_) s->Resize(cap);
-    window_len_ = std::max<uint64_t>(kMinWindow,
-                                     static_cast<uint64_t>(options_.window_factor * cap));
+    window_len_ = WindowLength();
   }
 }
 
@@ -78,8 +76,17 @@ void AdaptiveController::Observe(uint64_t hash) {
   if (++window_pos_ >= window_len_) EndWindow();
 }
 
+// Windows start at one shadow capacity of accesses and grow by one per window up to
+// window_factor: early on the live cache holds little history, so acting fast is cheap; later a
+// rebuild forgets more, so the evidence must be longer.
+uint64_t AdaptiveController::WindowLength() const {
+  const double factor = std::min(options_.window_factor, 1.0 + static_cast<double>(windows_));
+  return std::max<uint64_t>(kMinWindow, static_cast<uint64_t>(factor * shadow_capacity_));
+}
+
 void AdaptiveController::EndWindow() {
   ++windows_;
+  window_len_ = WindowLength();
   for (size_t i = 0; i < scores_.size(); ++i) {
     scores_[i] = scores_[i] * options_.decay + static_cast<double>(window_misses_[i]);
     window_misses_[i] = 0;

@@ -37,13 +37,13 @@ struct AdaptiveOptions {
   // Highest share of keys sampled, however small the cache: bounds what the shadows cost per
   // access (the daemon uses 1/16; a simulator can afford 1).
   double max_sample_rate = 1.0;
-  double window_factor = 2.0;       // a window is this many shadow capacities of accesses
+  double window_factor = 8.0;       // a window is up to this many shadow capacities of accesses
   // Relative lead over the current policy needed to move: to another share of the same kind
   // (cheap: set in place), and to another kind (a rebuild, which forgets frequency history).
   double margin = 0.005;
   double kind_margin = 0.03;
   uint32_t confirm = 2;             // consecutive windows the lead must hold
-  double decay = 0.5;               // weight of the past in the per-window miss score
+  double decay = 0.8;               // weight of the past in the per-window miss score
 };
 
 struct AdaptiveStats {
@@ -88,6 +88,7 @@ class AdaptiveController {
   void RefreshCapacity();  // mutex held
   void ResetShadows();     // mutex held
   void EndWindow();        // mutex held
+  uint64_t WindowLength() const;  // mutex held
 
   const AdaptiveOptions options_;
   const uint64_t max_threshold_;
