@@ -57,7 +57,13 @@ void AdaptiveController::RefreshCapacity() {
     ResetShadows();
     return;
   }
-  const uint64_t cap = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(modelled)));
+  // While the live cache is still filling it evicts nothing, and neither may the shadows: a
+  // shadow that evicts while small ends its policy's warm-up early (S3-FIFO, W-TinyLFU) and then
+  // models a different cache. So they get room to spare until the live size settles.
+  const bool filling = resident > static_cast<double>(last_resident_) * 1.015 + 1;
+  last_resident_ = static_cast<uint64_t>(resident);
+  const double want = filling ? 2 * modelled + 64 : modelled;
+  const uint64_t cap = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(want)));
   // Follow the live size; small changes are not worth the evictions they cause.
   if (shadow_capacity_ == 0 || cap > shadow_capacity_ + shadow_capacity_ / 16 ||
       cap + shadow_capacity_ / 16 < shadow_capacity_) {

@@ -105,6 +105,7 @@ class AdaptiveController {
   uint64_t window_len_ = 0;
   uint64_t window_pos_ = 0;
   uint64_t shadow_capacity_ = 0;
+  uint64_t last_resident_ = 0;  // live size at the previous look
   uint32_t leader_streak_ = 0;
   size_t leader_ = 0;
   uint64_t switches_ = 0;

@@ -103,8 +103,13 @@ class S3FifoPolicy {
 
   template <class V>
   void Insert(uint32_t ref, uint64_t hash, V& v) {
+    // Filling (no eviction made room for this key): main takes what small has no share for, as
+    // libCacheSim's warm-up does; otherwise a cache that grows (a class gaining pages, Adaptive's
+    // shadows) would keep nearly everything in small and run as a FIFO.
+    const bool filling = !evicted_;
+    evicted_ = false;
     const bool to_main =
-        ghost_.Contains(hash) || (!evicted_ && small_.size() >= SmallTarget(size() + 1));
+        ghost_.Contains(hash) || (filling && small_.size() >= SmallTarget(size() + 1));
     v.set_meta(ref, to_main ? kMain : 0);
     (to_main ? main_ : small_).PushHead(ref, v);
   }
@@ -173,7 +178,7 @@ class S3FifoPolicy {
   RefList small_;
   RefList main_;
   GhostFilter ghost_;
-  bool evicted_ = false;  // warm-up ends at the first eviction
+  bool evicted_ = false;  // an eviction made room since the last Insert (else the cache is filling)
   uint8_t small_pct_ = kDefaultShare;
 };
 

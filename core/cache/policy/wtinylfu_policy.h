@@ -125,7 +125,10 @@ class WTinyLfuPolicy {
     sketch_.Fit(size() + 1);
     sketch_.Increment(hash);
     window_.PushHead(ref, v);  // meta 0 = kWindow
-    if (!evicted_ && window_.size() > WindowTarget()) {
+    // Filling (no eviction made room for this key): the window's excess moves to main at once.
+    const bool filling = !evicted_;
+    evicted_ = false;
+    if (filling && window_.size() > WindowTarget()) {
       Move(window_.tail(), window_, probation_, kProbation, v);
     }
   }
@@ -243,7 +246,7 @@ class WTinyLfuPolicy {
   RefList protected_;
   FrequencySketch sketch_;
   XorShift64 rng_;
-  bool evicted_ = false;  // warm-up ends at the first eviction
+  bool evicted_ = false;  // an eviction made room since the last Insert (else the cache is filling)
   uint8_t window_pct_ = kDefaultShare;
 };
 
