@@ -33,7 +33,7 @@ TEST_CASE("policies: each one stores, serves and evicts in the daemon") {
     if (std::string(policy) != "adaptive") CHECK(st["eviction_policy_live"] == policy);
     const long items = std::stol(st["curr_items"]);
     CHECK(std::stol(st["evictions"]) > 0);
-    CHECK(items > 4000);     // about 7 MiB of 1 KiB items stay
+    CHECK(items > 4000);  // about 7 MiB of 1 KiB items stay
     CHECK(items < kItems / 2);
     // Every policy admits what was just written: the last item set is there, intact.
     const std::string last = "key:" + std::to_string(kItems - 1);

@@ -10,7 +10,9 @@ namespace {
 // Sampled accesses between two looks at the live cache's size.
 constexpr uint64_t kResidentEvery = 512;
 constexpr uint64_t kMinWindow = 256;
-uint16_t Pack(PolicySpec s) { return static_cast<uint16_t>(static_cast<int>(s.kind) << 8 | s.share); }
+uint16_t Pack(PolicySpec s) {
+  return static_cast<uint16_t>(static_cast<int>(s.kind) << 8 | s.share);
+}
 }  // namespace
 
 AdaptiveController::AdaptiveController(AdaptiveOptions options)
@@ -100,8 +102,7 @@ void AdaptiveController::EndWindow() {
   window_pos_ = 0;
   const size_t best =
       static_cast<size_t>(std::min_element(scores_.begin(), scores_.end()) - scores_.begin());
-  const auto cur_it =
-      std::find(options_.candidates.begin(), options_.candidates.end(), current());
+  const auto cur_it = std::find(options_.candidates.begin(), options_.candidates.end(), current());
   const size_t cur = static_cast<size_t>(cur_it - options_.candidates.begin());
   const bool same_kind =
       cur < options_.candidates.size() && options_.candidates[best].kind == current().kind;
@@ -128,8 +129,7 @@ AdaptiveStats AdaptiveController::Stats() const {
   st.switches = switches_;
   st.windows = windows_;
   st.sampled = sampled_;
-  st.sample_rate =
-      static_cast<double>(threshold_.load(std::memory_order_relaxed)) / kFullThreshold;
+  st.sample_rate = static_cast<double>(threshold_.load(std::memory_order_relaxed)) / kFullThreshold;
   st.shadow_capacity = shadow_capacity_;
   // The weight the scores carry: sum over past windows of decay^age × window length.
   double norm = 0;

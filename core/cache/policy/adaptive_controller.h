@@ -1,5 +1,5 @@
 // AdaptiveController: learns online which fixed policy would hit most, from shadow caches.
-// Every candidate policy (lru, lfu, fifo, s3fifo, sieve, wtinylfu) runs in a keys-only shadow
+// Every candidate (each fixed policy, plus S3-FIFO and W-TinyLFU at other shares) runs in a shadow
 // KeyCache fed with a spatially sampled subset of the accesses (SHARDS: a key is sampled iff its
 // hash falls under a threshold, so a sampled key is always sampled; the shadows hold resident ×
 // rate objects, and the rate is adjusted so they hold about `shadow_objects`). Each window of
@@ -27,33 +27,40 @@ namespace kmd::cache::policy {
 struct AdaptiveOptions {
   // Every fixed policy at its default, plus S3-FIFO and W-TinyLFU at other shares (switching
   // share within a kind costs no rebuild; W-TinyLFU at 99% behaves as LRU with admission).
-  std::vector<PolicySpec> candidates = {
-      PolicyKind::kLru,          PolicyKind::kLfu,           PolicyKind::kFifo,
-      PolicyKind::kSieve,        {PolicyKind::kS3Fifo, 10},  {PolicyKind::kS3Fifo, 5},
-      {PolicyKind::kS3Fifo, 25}, {PolicyKind::kWTinyLfu, 1}, {PolicyKind::kWTinyLfu, 5},
-      {PolicyKind::kWTinyLfu, 20}, {PolicyKind::kWTinyLfu, 50}, {PolicyKind::kWTinyLfu, 99}};
+  std::vector<PolicySpec> candidates = {PolicyKind::kLru,
+                                        PolicyKind::kLfu,
+                                        PolicyKind::kFifo,
+                                        PolicyKind::kSieve,
+                                        {PolicyKind::kS3Fifo, 10},
+                                        {PolicyKind::kS3Fifo, 5},
+                                        {PolicyKind::kS3Fifo, 25},
+                                        {PolicyKind::kWTinyLfu, 1},
+                                        {PolicyKind::kWTinyLfu, 5},
+                                        {PolicyKind::kWTinyLfu, 20},
+                                        {PolicyKind::kWTinyLfu, 50},
+                                        {PolicyKind::kWTinyLfu, 99}};
   PolicySpec initial = {PolicyKind::kS3Fifo, 10};  // live policy before the first decision
   uint32_t shadow_objects = 16384;  // sampled shadow capacity to aim for (accuracy vs. cost)
   // Highest share of keys sampled, however small the cache: bounds what the shadows cost per
   // access (the daemon uses 1/16; a simulator can afford 1).
   double max_sample_rate = 1.0;
-  double window_factor = 8.0;       // a window is up to this many shadow capacities of accesses
+  double window_factor = 8.0;  // a window is up to this many shadow capacities of accesses
   // Relative lead over the current policy needed to move: to another share of the same kind
   // (cheap: set in place), and to another kind (a rebuild, which forgets frequency history).
   double margin = 0.005;
   double kind_margin = 0.03;
-  uint32_t confirm = 2;             // consecutive windows the lead must hold
-  double decay = 0.8;               // weight of the past in the per-window miss score
+  uint32_t confirm = 2;  // consecutive windows the lead must hold
+  double decay = 0.8;    // weight of the past in the per-window miss score
 };
 
 struct AdaptiveStats {
   PolicySpec current;
   uint64_t switches = 0;
   uint64_t windows = 0;
-  uint64_t sampled = 0;        // accesses fed to the shadows
-  double sample_rate = 1.0;    // share of keys sampled
+  uint64_t sampled = 0;      // accesses fed to the shadows
+  double sample_rate = 1.0;  // share of keys sampled
   uint64_t shadow_capacity = 0;
-  size_t bytes = 0;            // the shadows' memory
+  size_t bytes = 0;  // the shadows' memory
   // Per candidate, in options order: kind and its weighted miss ratio in the shadows.
   std::vector<std::pair<PolicySpec, double>> scores;
 };
@@ -85,9 +92,9 @@ class AdaptiveController {
 
  private:
   static constexpr uint64_t kFullThreshold = uint64_t{1} << 24;
-  void RefreshCapacity();  // mutex held
-  void ResetShadows();     // mutex held
-  void EndWindow();        // mutex held
+  void RefreshCapacity();         // mutex held
+  void ResetShadows();            // mutex held
+  void EndWindow();               // mutex held
   uint64_t WindowLength() const;  // mutex held
 
   const AdaptiveOptions options_;

@@ -30,7 +30,7 @@ template <class V>
 concept ItemView = requires(V v, uint32_t ref, uint8_t m) {
   { v.links(ref) } -> std::same_as<PolicyLinks&>;
   { v.meta(ref) } -> std::convertible_to<uint8_t>;  // 0..15, 0 for a fresh item
-  v.set_meta(ref, m);                                // m & kMetaMask is kept
+  v.set_meta(ref, m);                               // m & kMetaMask is kept
   { v.hash(ref) } -> std::convertible_to<uint64_t>;
 };
 

@@ -53,9 +53,10 @@ TEST_CASE("overhead per item <= 32 bytes for 16-byte keys and 100-byte values") 
   CHECK(st.payload_bytes == st.curr_items * 116);
   CHECK(st.header_bytes == st.curr_items * 26);
 
-  // Adaptive's shadow caches come out of the same budget: 590 KiB at 64 MiB (512 sampled objects × 12 candidates, ×2 headroom), and so does room for
-  // its live policy's own state (1/64 of the budget: S3-FIFO's ghost or W-TinyLFU's sketch, up
-  // to 2 bytes per item); with the index that costs two of the 1 MiB pages (3.2% of the items).
+  // Adaptive's shadow caches come out of the same budget: 590 KiB at 64 MiB (512 sampled objects ×
+  // 12 candidates, ×2 headroom), and so does room for its live policy's own state (1/64 of the
+  // budget: S3-FIFO's ghost or W-TinyLFU's sketch, up to 2 bytes per item); with the index that
+  // costs two of the 1 MiB pages (3.2% of the items).
   StoreConfig adaptive_cfg = cfg;
   adaptive_cfg.policy = policy::PolicyKind::kAdaptive;
   Store adaptive(adaptive_cfg);
