@@ -1,6 +1,7 @@
 // kotoba-memd entry point: hands argv to config, starts the modules in layer order (store,
-// dispatch, network), stops them in reverse. Exit codes: 0 clean stop, 1 runtime failure
-// (cannot listen, cannot drop privileges), 2 bad configuration.
+// dispatch, network, metrics), stops them in reverse. Exit codes: 0 clean stop, 1 runtime failure
+// (cannot listen, cannot drop privileges), 2 bad configuration (including a configured
+// metrics.listen that cannot be bound).
 #include <grp.h>
 #include <pwd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -20,6 +21,8 @@
 #include "config/load.h"
 #include "core/cache/store.h"
 #include "core/memory/process_env.h"
+#include "server/admin/metrics_endpoint.h"
+#include "server/admin/metrics_listener.h"
 #include "server/dispatch/dispatch_context.h"
 #include "server/dispatch/session_factory.h"
 #include "server/net/net_server.h"
@@ -147,9 +150,11 @@ int main(int argc, char** argv) {
   counters.threads = config.threads;
   counters.max_connections = config.connections.max;
 
+  kmd::dispatch::LatencyRecorder latency;
   kmd::dispatch::DispatchContext ctx;
   ctx.store = &store;
   ctx.counters = &counters;
+  ctx.latency = &latency;
   ctx.limits.max_value = config.items.max_size;
   ctx.verbosity.store(config.log.verbosity);
   ctx.settings = [&config](kmd::dispatch::StatLines* out) {
@@ -180,6 +185,17 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return 1;
   }
+  // Declared before the listener, which is destroyed (its thread stopped) first.
+  const kmd::admin::MetricsEndpoint metrics_endpoint({&store, &counters, &latency});
+  kmd::admin::MetricsListener metrics =
+      kmd::admin::OpenMetricsListener(config.metrics, kmd::config::MetricsConfig{}.listen);
+  if (metrics.outcome == kmd::admin::MetricsListener::kFailed) {
+    spdlog::error("{}", metrics.message);
+    return kmd::config::kExitUsage;
+  }
+  if (metrics.outcome == kmd::admin::MetricsListener::kDefaultTaken) {
+    spdlog::warn("{}", metrics.message);
+  }
   // The pid file is written while still privileged (it usually lives in a root-owned dir).
   if (!config.pid_file.empty()) {
     std::ofstream pid_file(config.pid_file);
@@ -201,10 +217,16 @@ int main(int argc, char** argv) {
     spdlog::info("kotoba-memd {} listening on unix socket {}", kmd::dispatch::kKotobaVersion,
                  config.listen.unix_socket);
   }
+  if (metrics.server) {
+    kmd::admin::ServeMetrics(*metrics.server, metrics_endpoint);
+    metrics.server->Start();
+    spdlog::info("metrics on {}", metrics.url);
+  }
 #ifdef KMD_HAVE_SYSTEMD
   sd_notify(0, "READY=1");
 #endif
   server.Run();
+  if (metrics.server) metrics.server->Stop();
 #ifdef KMD_HAVE_SYSTEMD
   sd_notify(0, "STOPPING=1");
 #endif

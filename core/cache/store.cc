@@ -28,6 +28,7 @@
 
 #include "core/base/hash.h"
 #include "core/cache/item.h"
+#include "core/cache/store_metrics.h"
 #include "core/cache/policy/adaptive_policy.h"
 #include "core/memory/rebalance.h"
 #include "core/memory/slab_allocator.h"
@@ -121,6 +122,7 @@ struct ClassCounters {
   uint64_t items = 0, bytes = 0, payload = 0, header = 0;
   uint64_t evicted = 0, evicted_nonzero = 0, expired_unfetched = 0, evicted_unfetched = 0;
   uint64_t outofmemory = 0, reclaimed = 0;
+  int64_t evicted_at = 0, evicted_time = 0;  // last eviction: when, and its idle seconds
   uint64_t get_hits = 0, cmd_set = 0, delete_hits = 0, incr_hits = 0, decr_hits = 0;
   uint64_t cas_hits = 0, cas_badval = 0, touch_hits = 0;
 };
@@ -392,6 +394,8 @@ struct Store::Impl {
           } else {
             ++s.c.evictions;
             ++cc.evicted;
+            cc.evicted_at = now;
+            cc.evicted_time = static_cast<uint16_t>(Now16(now) - it->h.atime);
             if (it->exptime() != 0) ++cc.evicted_nonzero;
             if (!fetched) {
               ++s.c.evicted_unfetched;
@@ -1562,9 +1566,11 @@ StoreStats Store::Stats() const {
   StoreStats st;
   const int64_t now = m.Now();
   std::vector<ClassStats> classes(m.num_classes);
+  std::vector<int64_t> evicted_at(m.num_classes, 0);
   for (uint32_t i = 0; i <= m.shard_mask; ++i) {
     Shard& s = m.shards[i];
     std::lock_guard lock(s.mu);
+    const auto locked_at = std::chrono::steady_clock::now();
     m.ApplyFlush(s, now);
     const ShardCounters& c = s.c;
     st.total_items += c.total_items;
@@ -1616,8 +1622,15 @@ StoreStats Store::Stats() const {
       cs.cas_hits += cc->cas_hits;
       cs.cas_badval += cc->cas_badval;
       cs.touch_hits += cc->touch_hits;
+      if (cc->evicted > 0 && cc->evicted_at >= evicted_at[cls]) {
+        evicted_at[cls] = cc->evicted_at;
+        cs.evicted_time = cc->evicted_time;
+      }
       st.bytes += cc->bytes;
     }
+    const auto held = std::chrono::steady_clock::now() - locked_at;
+    st.lock_hold_max_ns = std::max<uint64_t>(
+        st.lock_hold_max_ns, std::chrono::duration_cast<std::chrono::nanoseconds>(held).count());
   }
   const auto& table = m.slabs->classes();
   for (int cls = 0; cls < m.num_classes; ++cls) {
@@ -1691,59 +1704,7 @@ void Store::ResetStats() {
 }
 
 void Store::VisitCounters(base::CounterVisitor& v) const {
-  const StoreStats st = Stats();
-  using base::MetricKind;
-  const auto counter = [&](std::string_view name, uint64_t value, std::string_view help) {
-    v.Visit(name, MetricKind::kCounter, static_cast<double>(value), help);
-  };
-  const auto gauge = [&](std::string_view name, uint64_t value, std::string_view help) {
-    v.Visit(name, MetricKind::kGauge, static_cast<double>(value), help);
-  };
-  gauge("curr_items", st.curr_items, "Items currently stored");
-  counter("total_items", st.total_items, "Items stored since start");
-  gauge("bytes", st.bytes, "Chunk bytes used by live items");
-  gauge("limit_maxbytes", st.limit_maxbytes, "Memory budget (-m): pages + index");
-  counter("evictions", st.evictions, "Live items evicted to make room");
-  counter("reclaimed", st.reclaimed, "Expired items whose memory was reused");
-  counter("expired_unfetched", st.expired_unfetched, "Expired items never read");
-  counter("evicted_unfetched", st.evicted_unfetched, "Evicted items never read");
-  counter("get_hits", st.get_hits, "Get hits");
-  counter("get_misses", st.get_misses, "Get misses");
-  counter("get_expired", st.get_expired, "Gets that found an expired item");
-  counter("get_flushed", st.get_flushed, "Gets that found a flushed item");
-  counter("cmd_get", st.cmd_get, "Get commands (per key)");
-  counter("cmd_set", st.cmd_set, "Store commands");
-  counter("cmd_flush", st.cmd_flush, "flush_all commands");
-  counter("cmd_touch", st.cmd_touch, "Touch commands");
-  counter("touch_hits", st.touch_hits, "Touch hits");
-  counter("touch_misses", st.touch_misses, "Touch misses");
-  counter("delete_hits", st.delete_hits, "Delete hits");
-  counter("delete_misses", st.delete_misses, "Delete misses");
-  counter("incr_hits", st.incr_hits, "Incr hits");
-  counter("incr_misses", st.incr_misses, "Incr misses");
-  counter("decr_hits", st.decr_hits, "Decr hits");
-  counter("decr_misses", st.decr_misses, "Decr misses");
-  counter("cas_hits", st.cas_hits, "CAS hits");
-  counter("cas_misses", st.cas_misses, "CAS misses");
-  counter("cas_badval", st.cas_badval, "CAS value mismatches");
-  gauge("index_bytes", st.index_bytes, "Hash index bytes (inside the budget)");
-  gauge("policy_bytes", st.policy_bytes,
-        "Eviction policy bytes beyond item headers (sketches, ghosts, Adaptive's shadows)");
-  counter("policy_switches", st.policy_switches, "Times Adaptive changed the live policy");
-  gauge("total_pages", st.total_pages, "Slab pages in use");
-  gauge("total_malloced", st.malloced_bytes, "Bytes of slab pages in use");
-  gauge("item_payload_bytes", st.payload_bytes, "Key and value bytes of live items");
-  gauge("item_header_bytes", st.header_bytes, "Item metadata bytes of live items");
-  gauge("item_slack_bytes", st.slack_bytes, "Chunk bytes beyond header, key and value");
-  gauge("item_header_size", st.item_header_size, "Fixed item header size");
-  counter("slabs_moved", st.slabs_moved, "Slab pages moved between classes");
-  counter("slab_reassign_evictions", st.slab_reassign_evictions,
-          "Live items evicted to empty a page for a move");
-  counter("slab_reassign_busy_items", st.slab_reassign_busy_items,
-          "Page moves that skipped a page holding a pinned or busy item");
-  counter("crawler_reclaimed", st.crawler_reclaimed,
-          "Expired items the background crawler unlinked (also in reclaimed)");
-  counter("crawler_runs", st.crawler_runs, "Expiry crawler passes");
+  ReportStoreStats(Stats(), v);  // store_metrics.cc
   impl_->slabs->page_source().VisitCounters(v);
 }
 

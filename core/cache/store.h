@@ -181,6 +181,9 @@ struct ClassStats {
   uint64_t evicted_unfetched = 0;
   uint64_t outofmemory = 0;
   int64_t oldest_age = 0;  // seconds since last access of the LRU tail
+  // memcached evicted_time: seconds between last access and eviction of the class's most recently
+  // evicted item (how much idle time an item of this size gets before it is pushed out).
+  int64_t evicted_time = 0;
   uint64_t get_hits = 0, cmd_set = 0, delete_hits = 0, incr_hits = 0, decr_hits = 0, cas_hits = 0,
            cas_badval = 0, touch_hits = 0;
 };
@@ -214,10 +217,18 @@ struct StoreStats {
   uint64_t policy_switches = 0;
   double policy_sample_rate = 0;
   uint64_t policy_bytes = 0;
+  // The walk that made this snapshot: the longest any one shard lock was held, in nanoseconds
+  // (the walk takes the shard locks one at a time, so this is what a request could wait for).
+  uint64_t lock_hold_max_ns = 0;
   std::vector<ClassStats> classes;  // classes with at least one page
   // The page source: its backend and figures (allocations, bytes out, peak, purges).
   memory::PageSourceKind page_source = memory::PageSourceKind::kArena;
   memory::PageSourceStats page_source_stats;
+
+  // What -m pays for (DESIGN.md "Memory"): slab pages in use, the index, the policies' metadata.
+  uint64_t budget_used() const { return total_pages * page_size + index_bytes + policy_bytes; }
+  // DESIGN.md's overhead per item: budget used / items - key and value bytes per item.
+  double overhead_per_item() const;
 };
 
 class Store {

@@ -22,6 +22,53 @@ bool ReturnsKey(Opcode op) {
 
 bool IsSetFamily(Opcode op) { return op == Opcode::kSet || op == Opcode::kSetQ; }
 
+LatencyCommand LatencyOf(Opcode op) {
+  switch (op) {
+    case Opcode::kGet:
+    case Opcode::kGetQ:
+    case Opcode::kGetK:
+    case Opcode::kGetKQ:
+    case Opcode::kGat:
+    case Opcode::kGatQ:
+    case Opcode::kGatK:
+    case Opcode::kGatKQ:
+      return LatencyCommand::kGet;
+    case Opcode::kSet:
+    case Opcode::kSetQ:
+      return LatencyCommand::kSet;
+    case Opcode::kAdd:
+    case Opcode::kAddQ:
+      return LatencyCommand::kAdd;
+    case Opcode::kReplace:
+    case Opcode::kReplaceQ:
+      return LatencyCommand::kReplace;
+    case Opcode::kAppend:
+    case Opcode::kAppendQ:
+      return LatencyCommand::kAppend;
+    case Opcode::kPrepend:
+    case Opcode::kPrependQ:
+      return LatencyCommand::kPrepend;
+    case Opcode::kIncrement:
+    case Opcode::kIncrementQ:
+      return LatencyCommand::kIncr;
+    case Opcode::kDecrement:
+    case Opcode::kDecrementQ:
+      return LatencyCommand::kDecr;
+    case Opcode::kDelete:
+    case Opcode::kDeleteQ:
+      return LatencyCommand::kDelete;
+    case Opcode::kTouch:
+      return LatencyCommand::kTouch;
+    case Opcode::kFlush:
+    case Opcode::kFlushQ:
+      return LatencyCommand::kFlush;
+    case Opcode::kStat:
+      return LatencyCommand::kStats;
+    default:
+      return LatencyCommand::kOther;
+  }
+}
+
 }  // namespace
 
 BinarySession::BinarySession(DispatchContext& ctx) : ProtocolSession(ctx) {}
@@ -30,6 +77,7 @@ net::ProcessResult BinarySession::Process(std::string_view input) {
   net::ProcessResult result;
   size_t pos = 0;
   size_t served = 0;
+  laps_.Start();
   while (pos < input.size()) {
     if (MustPause(served++, &result)) break;
     Request req;
@@ -45,6 +93,7 @@ net::ProcessResult BinarySession::Process(std::string_view input) {
         }
       }
       pos += pr.consumed;
+      laps_.Start();
       if (pr.close) {
         result.close = true;
         break;
@@ -58,7 +107,9 @@ net::ProcessResult BinarySession::Process(std::string_view input) {
       continue;
     }
     pos += pr.consumed;
-    if (Execute(req)) {
+    const bool close = Execute(req);
+    laps_.End(LatencyOf(req.opcode));
+    if (close) {
       result.close = true;
       break;
     }

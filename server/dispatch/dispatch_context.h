@@ -1,5 +1,5 @@
 // What every protocol session needs from the running daemon: the store, limits, counters for
-// `stats`, the live verbosity, and the settings listing. Owned by main; outlives all sessions.
+// `stats`, the live verbosity, the settings listing and the latency recorder. Owned by main; outlives all sessions.
 // Thread-safety: read-only after start-up except the atomics.
 #pragma once
 
@@ -11,6 +11,7 @@
 
 #include "core/cache/store.h"
 #include "protocol/common/parse.h"
+#include "server/dispatch/latency.h"
 #include "server/net/session.h"
 
 namespace kmd::dispatch {
@@ -34,6 +35,8 @@ struct DispatchContext {
   bool flush_enabled = true;
   // Requests a graceful shutdown (text `shutdown` when enabled); may be empty.
   std::function<void()> shutdown;
+  // Request latency histograms (the metrics endpoint reads them); null: not measured.
+  LatencyRecorder* latency = nullptr;
 };
 
 }  // namespace kmd::dispatch

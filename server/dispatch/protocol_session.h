@@ -21,7 +21,9 @@ class ProtocolSession : public net::Session {
   size_t PinnedBytes() const final { return out_.pinned_bytes(); }
 
  protected:
-  explicit ProtocolSession(DispatchContext& ctx) : ctx_(ctx) {}
+  // Sessions are created on their connection's worker thread, whose latency shard they keep.
+  explicit ProtocolSession(DispatchContext& ctx)
+      : ctx_(ctx), laps_(ctx.latency != nullptr ? ctx.latency->ShardForThisThread() : nullptr) {}
   // Checked before each request of a read: stop when the pending output is past its soft limit
   // (the connection writes first: bounded output) or when `served` requests have used up the -R
   // budget (memcached's reqs_per_event: other connections go first; the output still leaves in
@@ -40,6 +42,9 @@ class ProtocolSession : public net::Session {
 
   DispatchContext& ctx_;
   OutputBuffer out_;
+  // Process() starts a lap before the first request and after a rejected one, and ends one after
+  // each executed request.
+  LatencyLaps laps_;
 };
 
 }  // namespace kmd::dispatch

@@ -131,12 +131,9 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   l.Add("page_source_peak_bytes", s.page_source_stats.peak_bytes);
   l.Add("page_source_purges", s.page_source_stats.purges);
   l.Add("page_source_backend_bytes", s.page_source_stats.backend_bytes);
-  uint64_t budget_used = s.total_pages * s.page_size + s.index_bytes + s.policy_bytes;
   if (s.curr_items > 0) {
     char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.2f",
-                  static_cast<double>(budget_used) / static_cast<double>(s.curr_items) -
-                      static_cast<double>(s.payload_bytes) / static_cast<double>(s.curr_items));
+    std::snprintf(buf, sizeof(buf), "%.2f", s.overhead_per_item());
     l.Add("overhead_per_item", std::string(buf));
   }
 }
@@ -149,6 +146,7 @@ void Items(const cache::StoreStats& s, Lines& l) {
     l.Add(p + "age", k.oldest_age);
     l.Add(p + "evicted", k.evicted);
     l.Add(p + "evicted_nonzero", k.evicted_nonzero);
+    l.Add(p + "evicted_time", k.evicted_time);
     l.Add(p + "outofmemory", k.outofmemory);
     l.Add(p + "reclaimed", 0);
     l.Add(p + "expired_unfetched", k.expired_unfetched);

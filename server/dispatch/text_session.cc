@@ -18,6 +18,67 @@ using protocol::text::Command;
 // memcached MAX_NUMBER_OF_SLAB_CLASSES (for `stats cachedump` argument checks).
 constexpr uint32_t kMaxSlabClasses = 64;
 
+// The latency label of a request; meta commands count as the classic command they act as.
+LatencyCommand LatencyOf(const protocol::text::Request& req) {
+  switch (req.command) {
+    case Command::kGet:
+    case Command::kGets:
+    case Command::kGat:
+    case Command::kGats:
+    case Command::kMetaGet:
+      return LatencyCommand::kGet;
+    case Command::kSet:
+      return LatencyCommand::kSet;
+    case Command::kAdd:
+      return LatencyCommand::kAdd;
+    case Command::kReplace:
+      return LatencyCommand::kReplace;
+    case Command::kAppend:
+      return LatencyCommand::kAppend;
+    case Command::kPrepend:
+      return LatencyCommand::kPrepend;
+    case Command::kCas:
+      return LatencyCommand::kCas;
+    case Command::kIncr:
+      return LatencyCommand::kIncr;
+    case Command::kDecr:
+      return LatencyCommand::kDecr;
+    case Command::kDelete:
+    case Command::kMetaDelete:
+      return LatencyCommand::kDelete;
+    case Command::kTouch:
+      return LatencyCommand::kTouch;
+    case Command::kFlushAll:
+      return LatencyCommand::kFlush;
+    case Command::kStats:
+      return LatencyCommand::kStats;
+    case Command::kMetaSet:
+      if (req.meta.has_cas) return LatencyCommand::kCas;
+      switch (req.meta.mode) {
+        case 'E':
+        case 'e':
+          return LatencyCommand::kAdd;
+        case 'A':
+        case 'a':
+          return LatencyCommand::kAppend;
+        case 'P':
+        case 'p':
+          return LatencyCommand::kPrepend;
+        case 'R':
+        case 'r':
+          return LatencyCommand::kReplace;
+        default:
+          return LatencyCommand::kSet;
+      }
+    case Command::kMetaArithmetic:
+      return req.meta.mode == 'D' || req.meta.mode == 'd' || req.meta.mode == '-'
+                 ? LatencyCommand::kDecr
+                 : LatencyCommand::kIncr;
+    default:
+      return LatencyCommand::kOther;
+  }
+}
+
 cache::DeleteArgs KeyOnly(std::string_view key) {
   cache::DeleteArgs args;
   args.key = key;
@@ -32,6 +93,7 @@ net::ProcessResult TextSession::Process(std::string_view input) {
   net::ProcessResult result;
   size_t pos = 0;
   size_t served = 0;
+  laps_.Start();
   while (pos < input.size()) {
     if (MustPause(served++, &result)) break;
     std::string_view rest = input.substr(pos);
@@ -44,6 +106,7 @@ net::ProcessResult TextSession::Process(std::string_view input) {
     pos += r.consumed;
     if (r.outcome == ParseOutcome::kBad) {
       Rejected(req_, r);
+      laps_.Start();
       if (r.swallow > 0) {
         size_t available = input.size() - pos;
         if (available >= r.swallow) {
@@ -57,7 +120,9 @@ net::ProcessResult TextSession::Process(std::string_view input) {
       }
       continue;
     }
-    if (Execute(req_)) {
+    const bool close = Execute(req_);
+    laps_.End(LatencyOf(req_));
+    if (close) {
       result.close = true;
       break;
     }

@@ -143,11 +143,11 @@ TEST_CASE_TEMPLATE("page source: counts allocations, frees, bytes, peak and purg
     }
   } v;
   source->VisitCounters(v);
-  CHECK(v.seen["page_source_allocations"] == 6);
-  CHECK(v.seen["page_source_frees"] == 3);
+  CHECK(v.seen["page_source_allocations_total"] == 6);
+  CHECK(v.seen["page_source_frees_total"] == 3);
   CHECK(v.seen["page_source_bytes"] == 3 * kPage);
   CHECK(v.seen["page_source_peak_bytes"] == 5 * kPage);
-  CHECK(v.seen["page_source_purges"] == 2);
+  CHECK(v.seen["page_source_purges_total"] == 2);
   CHECK(v.label == "allocator=" + std::string(source->name()));
   source->Free(pages[0]);
   source->Free(pages[3]);

@@ -72,11 +72,11 @@ void PageSource::VisitCounters(base::CounterVisitor& visitor) const {
     uint64_t value;
     std::string_view help;
   } rows[] = {
-      {"page_source_allocations", MetricKind::kCounter, s.allocations, "Pages handed out"},
-      {"page_source_frees", MetricKind::kCounter, s.frees, "Pages given back"},
+      {"page_source_allocations_total", MetricKind::kCounter, s.allocations, "Pages handed out"},
+      {"page_source_frees_total", MetricKind::kCounter, s.frees, "Pages given back"},
       {"page_source_bytes", MetricKind::kGauge, s.bytes, "Bytes of pages out now"},
       {"page_source_peak_bytes", MetricKind::kGauge, s.peak_bytes, "Most bytes of pages out"},
-      {"page_source_purges", MetricKind::kCounter, s.purges, "Returns of memory to the OS"},
+      {"page_source_purges_total", MetricKind::kCounter, s.purges, "Returns of memory to the OS"},
       {"page_source_backend_bytes", MetricKind::kGauge, s.backend_bytes,
        "Bytes the allocator reports holding (for everyone it serves)"},
   };

@@ -1,0 +1,43 @@
+// ResidentBytes / VisitProcess. memcached_exporter's names for the CPU figures and the version.
+#include "server/admin/process_metrics.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "server/dispatch/dispatch_context.h"
+
+namespace kmd::admin {
+namespace {
+
+double Seconds(const timeval& tv) {
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6;
+}
+
+}  // namespace
+
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size_pages = 0;
+  uint64_t resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return 0;
+  return resident_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+void VisitProcess(uint64_t rss, base::CounterVisitor& v) {
+  using base::MetricKind;
+  v.Visit("process_resident_memory_bytes", MetricKind::kGauge, static_cast<double>(rss),
+          "Resident set size of the daemon");
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  v.Visit("process_user_cpu_seconds_total", MetricKind::kCounter, Seconds(usage.ru_utime),
+          "User CPU time of the daemon");
+  v.Visit("process_system_cpu_seconds_total", MetricKind::kCounter, Seconds(usage.ru_stime),
+          "System CPU time of the daemon");
+  const base::MetricLabel labels[] = {{"version", dispatch::kKotobaVersion},
+                                      {"memcached_version", dispatch::kWireVersion}};
+  v.Visit("version", MetricKind::kGauge, 1, "Version running (always 1)", labels, 2);
+}
+
+}  // namespace kmd::admin

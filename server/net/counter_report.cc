@@ -1,0 +1,30 @@
+// VisitServerCounters: memcached_exporter's names (without `memcached_`) for what `stats` shows
+// as curr_connections, total_connections, rejected_connections, conn_yields, bytes_read, ...
+#include "server/net/counter_report.h"
+
+namespace kmd::net {
+
+void VisitServerCounters(const ServerCounters& c, int64_t now_seconds, base::CounterVisitor& v) {
+  using base::MetricKind;
+  const auto load = [](const std::atomic<uint64_t>& a) {
+    return static_cast<double>(a.load(std::memory_order_relaxed));
+  };
+  v.Visit("current_connections", MetricKind::kGauge, load(c.curr_connections),
+          "Open client connections");
+  v.Visit("connections_total", MetricKind::kCounter, load(c.total_connections),
+          "Client connections accepted since start");
+  v.Visit("connections_rejected_total", MetricKind::kCounter, load(c.rejected_connections),
+          "Connections closed at accept because of the -c limit");
+  v.Visit("connections_yielded_total", MetricKind::kCounter, load(c.conn_yields),
+          "Times a connection yielded after -R requests of one read");
+  v.Visit("max_connections", MetricKind::kGauge, c.max_connections, "Connection limit (-c)");
+  v.Visit("read_bytes_total", MetricKind::kCounter, load(c.bytes_read),
+          "Bytes read from client connections");
+  v.Visit("written_bytes_total", MetricKind::kCounter, load(c.bytes_written),
+          "Bytes written to client connections");
+  v.Visit("worker_threads", MetricKind::kGauge, c.threads, "Worker threads (-t)");
+  v.Visit("uptime_seconds", MetricKind::kGauge, static_cast<double>(now_seconds - c.started_at),
+          "Seconds since the server started (as stats uptime)");
+}
+
+}  // namespace kmd::net
