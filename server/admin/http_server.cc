@@ -23,7 +23,7 @@ class HttpServer::Exchange : public std::enable_shared_from_this<Exchange> {
   ~Exchange() { --server_.active_; }
 
   void Start() {
-    timer_.expires_after(kRequestTimeout);
+    timer_.expires_after(server_.request_timeout_);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec) self->socket_.close();
     });
@@ -62,7 +62,8 @@ class HttpServer::Exchange : public std::enable_shared_from_this<Exchange> {
   std::string output_;
 };
 
-HttpServer::HttpServer() : acceptor_(io_) {}
+HttpServer::HttpServer(std::chrono::milliseconds request_timeout)
+    : request_timeout_(request_timeout), acceptor_(io_) {}
 
 HttpServer::~HttpServer() { Stop(); }
 

@@ -1,6 +1,6 @@
 // HttpServer: a small HTTP/1.x GET server on its own thread and io_context, for the admin
 // listeners (/metrics, /debug/*). One request per connection (answered, then closed); a request
-// head larger than kMaxHeadBytes or slower than kRequestTimeout is refused; at most
+// head larger than kMaxHeadBytes is refused, one slower than the request timeout dropped; at most
 // kMaxConnections are served at once (more are closed at accept).
 // Thread-safety: Handle() and Listen() before Start(); Stop() from any thread (also idempotent,
 // and run by the destructor). Handlers run on the server's thread, one at a time.
@@ -27,9 +27,9 @@ class HttpServer {
  public:
   static constexpr size_t kMaxHeadBytes = 8 * 1024;
   static constexpr size_t kMaxConnections = 64;
-  static constexpr std::chrono::seconds kRequestTimeout{5};
+  static constexpr std::chrono::milliseconds kRequestTimeout{5000};
 
-  HttpServer();
+  explicit HttpServer(std::chrono::milliseconds request_timeout = kRequestTimeout);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -50,6 +50,7 @@ class HttpServer {
 
   // Declared before io_: pending exchanges that io_'s destructor drops still decrement it.
   size_t active_ = 0;  // exchanges in progress (server thread only)
+  std::chrono::milliseconds request_timeout_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::map<std::string, HttpHandler, std::less<>> routes_;

@@ -21,10 +21,10 @@ class MetricFamilies final : public base::CounterVisitor {
 
   // Throws std::logic_error when a name comes back with another kind (a reporter's bug).
   void Visit(std::string_view name, base::MetricKind kind, double value, std::string_view help,
-             const base::MetricLabel* labels, int label_count) override;
+             const base::MetricLabel* labels = nullptr, int label_count = 0) override;
   void VisitHistogram(std::string_view name, const base::HistogramView& histogram,
-                      std::string_view help, const base::MetricLabel* labels,
-                      int label_count) override;
+                      std::string_view help, const base::MetricLabel* labels = nullptr,
+                      int label_count = 0) override;
 
   const std::vector<prometheus::MetricFamily>& families() const { return families_; }
 

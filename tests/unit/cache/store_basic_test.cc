@@ -93,12 +93,21 @@ TEST_CASE("hundreds of readers of one item: past the 8-bit count they get copies
   for (const ClassStats& c : store.Stats().classes) CHECK(c.used_chunks == 0);
 }
 
-TEST_CASE("VisitCounters reports the Stats figures") {
+TEST_CASE("VisitCounters reports the Stats figures under Prometheus names") {
+  // name{label=value,...} -> value, and name -> kind.
   struct Collect : base::CounterVisitor {
     std::map<std::string, double> seen;
-    void Visit(std::string_view name, base::MetricKind, double value, std::string_view,
-               const base::MetricLabel*, int) override {
-      seen[std::string(name)] = value;
+    std::map<std::string, base::MetricKind> kinds;
+    void Visit(std::string_view name, base::MetricKind kind, double value, std::string_view,
+               const base::MetricLabel* labels, int label_count) override {
+      std::string key(name);
+      for (int i = 0; i < label_count; ++i) {
+        key.append(i == 0 ? "{" : ",").append(labels[i].name).append("=").append(labels[i].value);
+      }
+      if (label_count > 0) key += "}";
+      CHECK_MESSAGE(seen.count(key) == 0, key, " reported twice");
+      seen[key] = value;
+      kinds[std::string(name)] = kind;
     }
   } v;
   Store store(StoreConfig{});
@@ -106,11 +115,54 @@ TEST_CASE("VisitCounters reports the Stats figures") {
   store.Get(G("a"));
   store.Get(G("b"));
   store.VisitCounters(v);
-  CHECK(v.seen["curr_items"] == 1);
-  CHECK(v.seen["get_hits"] == 1);
-  CHECK(v.seen["get_misses"] == 1);
-  CHECK(v.seen["item_header_size"] == 26);
-  CHECK(v.seen["index_bytes"] == store.Stats().index_bytes);
+  const StoreStats st = store.Stats();
+  CHECK(v.seen["current_items"] == 1);
+  CHECK(v.seen["commands_total{command=get,status=hit}"] == 1);
+  CHECK(v.seen["commands_total{command=get,status=miss}"] == 1);
+  CHECK(v.seen["commands_total{command=set,status=hit}"] == 1);
+  CHECK(v.seen["memory_bytes{kind=index}"] == st.index_bytes);
+  CHECK(v.seen["budget_used_bytes"] == st.budget_used());
+  // The memory kinds add up to what -m pays for.
+  double kinds = 0;
+  for (const char* k : {"payload", "item_metadata", "slab_slack", "slab_free", "index"}) {
+    kinds += v.seen[std::string("memory_bytes{kind=") + k + "}"];
+  }
+  CHECK(kinds == st.budget_used());
+  REQUIRE(st.classes.size() == 1);
+  const std::string slab = "{slab=" + std::to_string(st.classes[0].id) + "}";
+  CHECK(v.seen["slab_current_items" + slab] == 1);
+  CHECK(v.seen["slab_chunks_used" + slab] == 1);
+  // Prometheus conventions: counters and only counters end in _total.
+  for (const auto& [name, kind] : v.kinds) {
+    const bool total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
+    INFO(name);
+    CHECK(total == (kind == base::MetricKind::kCounter));
+  }
+}
+
+TEST_CASE("evicted_time: idle seconds of the class's most recently evicted item") {
+  test::ManualClock clock(1'700'000'000);
+  StoreConfig cfg;
+  cfg.memory_limit = 4u << 20;
+  cfg.clock = &clock;
+  cfg.crawler_interval_ms = 0;
+  Store store(cfg);
+  const std::string value(1000, 'v');
+  int i = 0;
+  for (; i < 10000 && store.Stats().evictions == 0; ++i) {
+    store.Set(S(std::string("k").append(std::to_string(i)), value));
+  }
+  // Every item is now 30 s idle; the next set evicts one of them.
+  clock.Advance(30);
+  const uint64_t before = store.Stats().evictions;
+  store.Set(S(std::string("k").append(std::to_string(i)), value));
+  const StoreStats st = store.Stats();
+  REQUIRE(st.evictions > before);
+  int64_t evicted_time = -1;
+  for (const ClassStats& c : st.classes) {
+    if (c.evicted > 0) evicted_time = c.evicted_time;
+  }
+  CHECK(evicted_time == 30);
 }
 
 TEST_CASE("default -I 1m: limits measured on memcached 1.6.18, 1 MiB value with room") {

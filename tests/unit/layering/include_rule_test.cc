@@ -1,5 +1,6 @@
 // Keeps the dependency rule of ../shared/DESIGN.md: scans every project #include line and fails
-// when a module includes a project header it may not use (or core/ reaches for Asio).
+// when a module includes a project header it may not use (or core/ reaches for Asio, or anything
+// but server/admin for prometheus-cpp).
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -55,6 +56,10 @@ TEST_CASE("every project include respects the module dependency rule") {
         if (StartsWith(module, "core") || StartsWith(module, "protocol") || module == "config") {
           INFO(entry.path().string(), " includes ", inc);
           CHECK_FALSE(StartsWith(inc, "boost/asio"));
+        }
+        if (module != "server/admin") {
+          INFO(entry.path().string(), " includes ", inc, ": only server/admin uses prometheus-cpp");
+          CHECK_FALSE(StartsWith(inc, "prometheus/"));
         }
         bool project = false;
         for (const auto& r : project_roots) project = project || StartsWith(inc, r);
