@@ -1,16 +1,11 @@
-// Daemon and FreePort. The child gets PR_SET_PDEATHSIG so a crashed test binary never leaves a
-// stray daemon behind, and all descriptors above 2 are closed in it so test sockets (thousands
-// in the hostile suite) do not leak into the daemon.
+// Daemon and FreePort. Starting, stopping and capturing the daemon is ChildProcess's job; this
+// file picks the port, builds the command line and waits until the daemon accepts.
 #include "tests/support/daemon.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -111,15 +106,6 @@ bool Daemon::TryStart(const std::vector<std::string>& extra_args, std::chrono::m
     return false;
   }
   port_ = FreePort();
-  char tmpl[] = "/tmp/kmd-daemon-XXXXXX";
-  int out_fd = mkostemp(tmpl, O_CLOEXEC);
-  if (out_fd < 0) {
-    *why = std::string("mkstemp: ") + std::strerror(errno);
-    return false;
-  }
-  if (!output_path_.empty()) unlink(output_path_.c_str());
-  output_path_ = tmpl;
-
   std::vector<std::string> argv = {TargetPath(), "-p", std::to_string(port_), "-l", "127.0.0.1",
                                    "-U",         "0"};
   // memcached refuses to run as root without -u; our daemon accepts the same flag.
@@ -128,47 +114,21 @@ bool Daemon::TryStart(const std::vector<std::string>& extra_args, std::chrono::m
     argv.push_back("root");
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(out_fd);
-    *why = std::string("fork: ") + std::strerror(errno);
+  try {
+    child_ = ChildProcess(argv);
+  } catch (const std::exception& e) {
+    *why = e.what();
     return false;
   }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    dup2(out_fd, 1);
-    dup2(out_fd, 2);
-    close_range(3, ~0U, 0);
-    // The test process may block SIGPIPE/SIGTERM; the daemon must start with defaults.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(out_fd);
-  pid_ = pid;
-  running_ = true;
-  exit_code_ = -1;
-  term_signal_ = 0;
 
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     if (!alive()) {
       // An early exit is typically the port taken between FreePort and bind: worth another
       // port. A daemon that never accepts would only burn the timeout again.
-      *retry = exit_code_ != 127;
-      *why = "exited during start-up (exit_code=" + std::to_string(exit_code_) +
-             ", signal=" + std::to_string(term_signal_) + ") output:\n" + stderr_text();
+      *retry = exit_code() != 127;
+      *why = "exited during start-up (exit_code=" + std::to_string(exit_code()) +
+             ", signal=" + std::to_string(term_signal()) + ") output:\n" + stderr_text();
       return false;
     }
     if (CanConnect(port_, std::chrono::milliseconds(200))) return true;
@@ -180,45 +140,13 @@ bool Daemon::TryStart(const std::vector<std::string>& extra_args, std::chrono::m
   return false;
 }
 
-Daemon::~Daemon() {
-  Stop();
-  if (!output_path_.empty()) unlink(output_path_.c_str());
-}
+Daemon::~Daemon() { Stop(); }
 
 std::string Daemon::server() const { return "127.0.0.1:" + std::to_string(port_); }
 
-void Daemon::Reap(int status) {
-  running_ = false;
-  if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) term_signal_ = WTERMSIG(status);
-}
-
-bool Daemon::alive() {
-  if (!running_) return false;
-  int status = 0;
-  pid_t r = waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) Reap(status);
-  return running_;
-}
-
-bool Daemon::Stop(std::chrono::milliseconds grace) {
-  if (!alive()) return true;
-  kill(pid_, SIGTERM);
-  const auto deadline = Clock::now() + grace;
-  while (Clock::now() < deadline) {
-    if (!alive()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  kill(pid_, SIGKILL);
-  int status = 0;
-  if (waitpid(pid_, &status, 0) == pid_) Reap(status);
-  running_ = false;
-  return false;
-}
-
 uint64_t Daemon::rss_bytes() const {
-  if (!running_) return 0;
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  if (!child_.running()) return 0;
+  std::ifstream in("/proc/" + std::to_string(child_.pid()) + "/status");
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("VmRSS:", 0) == 0) {
@@ -229,13 +157,6 @@ uint64_t Daemon::rss_bytes() const {
     }
   }
   return 0;
-}
-
-std::string Daemon::stderr_text() const {
-  std::ifstream in(output_path_, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace kmd::test

@@ -1,7 +1,8 @@
 // Daemon: the daemon under test (kotoba-memd, or memcached when KMD_TEST_TARGET=memcached) as a
-// child process on a free loopback port. The object owns the process: its destructor stops it
-// (SIGTERM, then SIGKILL after 5 s) and removes the captured-output file. Not thread-safe; one
-// owner. Every wait is bounded, so a daemon that hangs fails the test rather than the suite.
+// child process (child_process.h) on a free loopback port. The object owns the process: its
+// destructor stops it (SIGTERM, then SIGKILL after 5 s) and removes the captured-output file. Not
+// thread-safe; one owner. Every wait is bounded, so a daemon that hangs fails the test rather
+// than the suite.
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +11,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "tests/support/child_process.h"
 
 namespace kmd::test {
 
@@ -38,37 +41,37 @@ class Daemon {
   Daemon& operator=(const Daemon&) = delete;
 
   int port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
   // "127.0.0.1:PORT", the form libmemcached's --servers takes.
   std::string server() const;
 
   // Whether the process is still running (reaps it if it has exited).
-  bool alive();
+  bool alive() { return child_.alive(); }
   // How it ended: exit code, or -1 while running / when killed by a signal.
-  int exit_code() const { return exit_code_; }
-  int term_signal() const { return term_signal_; }
+  int exit_code() const { return child_.exit_code(); }
+  int term_signal() const { return child_.term_signal(); }
 
   // Resident set size from /proc/PID/status (VmRSS); 0 if the process is gone.
   uint64_t rss_bytes() const;
 
   // Everything the daemon wrote to stderr and stdout so far.
-  std::string stderr_text() const;
+  std::string stderr_text() const { return child_.output(); }
+  // The first log line containing `needle` (e.g. the port a listener picked); "" on timeout.
+  std::string WaitForLog(std::string_view needle,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    return child_.WaitForLine(needle, timeout);
+  }
 
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns true if it exited within the grace
   // period. Idempotent.
-  bool Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  bool Stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) { return child_.Stop(grace); }
 
  private:
   bool TryStart(const std::vector<std::string>& extra_args, std::chrono::milliseconds timeout,
                 std::string* why, bool* retry);
-  void Reap(int status);
 
   int port_ = 0;
-  pid_t pid_ = -1;
-  bool running_ = false;
-  int exit_code_ = -1;
-  int term_signal_ = 0;
-  std::string output_path_;
+  ChildProcess child_;
 };
 
 }  // namespace kmd::test

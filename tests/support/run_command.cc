@@ -68,8 +68,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOpti
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
+    const int in = open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(),
+                        O_RDONLY);
+    if (in < 0) _exit(126);
+    dup2(in, 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     close_range(3, ~0U, 0);

@@ -20,10 +20,11 @@ struct CommandResult {
 struct CommandOptions {
   std::chrono::milliseconds timeout{60000};
   std::string cwd;               // empty: inherit
+  std::string stdin_path;        // file to read as stdin; empty: /dev/null
   std::vector<std::string> env;  // NAME=VALUE entries added to (or replacing) the inherited ones
 };
 
-// argv[0] is looked up on PATH when it has no slash. stdin is /dev/null.
+// argv[0] is looked up on PATH when it has no slash. stdin is options.stdin_path or /dev/null.
 CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOptions& options = {});
 
 // Convenience: default options with only the timeout changed.
