@@ -44,8 +44,7 @@ std::string MetricsEndpoint::Scrape() const {
   MetricFamilies families(kMetricPrefix);
   AccountedSum visitor(families);
   sources_.store->VisitCounters(visitor);
-  net::VisitServerCounters(*sources_.counters, base::SystemClock::Instance().NowSeconds(),
-                           visitor);
+  net::VisitServerCounters(*sources_.counters, base::SystemClock::Instance().NowSeconds(), visitor);
   if (sources_.latency != nullptr) sources_.latency->VisitCounters(visitor);
   const uint64_t rss = ResidentBytes();
   VisitProcess(rss, visitor);

@@ -30,8 +30,8 @@ MetricsListener OpenMetricsListener(const config::MetricsConfig& config,
     return out;
   }
   out.outcome = MetricsListener::kFailed;
-  out.message = "metrics.listen (--metrics-listen) " + config.listen + ": cannot listen: " +
-                ec.message();
+  out.message =
+      "metrics.listen (--metrics-listen) " + config.listen + ": cannot listen: " + ec.message();
   return out;
 }
 

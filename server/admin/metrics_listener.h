@@ -16,7 +16,7 @@ struct MetricsListener {
   enum Outcome { kListening, kDisabled, kDefaultTaken, kFailed };
   Outcome outcome = kDisabled;
   std::unique_ptr<HttpServer> server;  // kListening: bound and listening, not yet started
-  std::string url;                      // kListening: http://HOST:PORT/metrics (the bound port)
+  std::string url;                     // kListening: http://HOST:PORT/metrics (the bound port)
   std::string message;  // kDefaultTaken: the warning; kFailed: the error naming the address
 };
 

@@ -1,6 +1,6 @@
 // What every protocol session needs from the running daemon: the store, limits, counters for
-// `stats`, the live verbosity, the settings listing and the latency recorder. Owned by main; outlives all sessions.
-// Thread-safety: read-only after start-up except the atomics.
+// `stats`, the live verbosity, the settings listing and the latency recorder. Owned by main;
+// outlives all sessions. Thread-safety: read-only after start-up except the atomics.
 #pragma once
 
 #include <atomic>

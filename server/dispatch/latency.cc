@@ -8,8 +8,8 @@ namespace {
 constexpr size_t kCommands = static_cast<size_t>(LatencyCommand::kCount);
 
 constexpr std::array<std::string_view, kCommands> kNames = {
-    "get",  "set",    "add",    "replace", "append", "prepend", "cas",
-    "incr", "decr",   "delete", "touch",   "flush",  "stats",   "other"};
+    "get",  "set",  "add",    "replace", "append", "prepend", "cas",
+    "incr", "decr", "delete", "touch",   "flush",  "stats",   "other"};
 
 constexpr std::array<uint64_t, kLatencyBoundsSeconds.size()> kBoundsNanos = [] {
   std::array<uint64_t, kLatencyBoundsSeconds.size()> out{};

@@ -44,8 +44,8 @@ std::string_view LatencyCommandName(LatencyCommand command);
 
 // Bucket upper bounds in seconds: server-side work is microseconds; the tail shows stalls.
 inline constexpr std::array<double, 16> kLatencyBoundsSeconds = {
-    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2,
-    2.5e-1, 1.0};
+    1e-6, 2.5e-6, 5e-6,   1e-5, 2.5e-5, 5e-5, 1e-4,   2.5e-4,
+    5e-4, 1e-3,   2.5e-3, 5e-3, 1e-2,   5e-2, 2.5e-1, 1.0};
 
 class alignas(64) LatencyShard {
  public:

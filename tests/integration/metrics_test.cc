@@ -123,8 +123,7 @@ TEST_CASE("metrics: a live scrape passes promtool check metrics and agrees with 
         std::stod(stats.at("get_hits")));
   CHECK(SeriesValue(text, "kotoba_commands_total{command=\"get\",status=\"miss\"}") ==
         std::stod(stats.at("get_misses")));
-  CHECK(SeriesValue(text, "kotoba_current_connections") ==
-        std::stod(stats.at("curr_connections")));
+  CHECK(SeriesValue(text, "kotoba_current_connections") == std::stod(stats.at("curr_connections")));
   CHECK(SeriesValue(text, "kotoba_request_duration_seconds_count{command=\"set\"}") == 61);
   CHECK(SeriesValue(text, "kotoba_version{version=\"" + stats.at("kotoba_version") +
                               "\",memcached_version=\"" + stats.at("version") + "\"}") == 1);
@@ -158,10 +157,9 @@ TEST_CASE("metrics: a configured address that is taken stops start-up with exit 
   HeldPort held(port);
   REQUIRE(held.fd >= 0);
   const std::string address = "127.0.0.1:" + std::to_string(port);
-  const CommandResult r =
-      RunCommand({TargetPath(), "-p", std::to_string(FreePort()), "-l", "127.0.0.1",
-                  "--metrics-listen", address},
-                 10s);
+  const CommandResult r = RunCommand({TargetPath(), "-p", std::to_string(FreePort()), "-l",
+                                      "127.0.0.1", "--metrics-listen", address},
+                                     10s);
   INFO(Describe(r));
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("metrics.listen") != std::string::npos);
@@ -217,7 +215,8 @@ TEST_CASE("metrics: a real Prometheus scrapes the daemon and reports curr_items"
                            "--storage.tsdb.path=" + (dir.path / "data").string(),
                            "--web.listen-address=127.0.0.1:" + std::to_string(api_port),
                            "--log.level=warn"});
-  const std::string query = "/api/v1/query?query=" + UrlEncode("kotoba_current_items{job=\"kotoba\"}");
+  const std::string query =
+      "/api/v1/query?query=" + UrlEncode("kotoba_current_items{job=\"kotoba\"}");
   std::string seen;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline && prometheus.alive()) {
@@ -266,7 +265,8 @@ TEST_CASE("deploy/prometheus: rules and config pass promtool, the dashboard is J
   for (std::sregex_iterator it(text.begin(), text.end(), type_re), end; it != end; ++it) {
     served.insert((*it)[1].str());
     if ((*it)[2].str() == "histogram") {
-      for (const char* suffix : {"_bucket", "_sum", "_count"}) served.insert((*it)[1].str() + suffix);
+      for (const char* suffix : {"_bucket", "_sum", "_count"})
+        served.insert((*it)[1].str() + suffix);
     }
   }
   const std::regex name_re(R"re(kotoba_[a-z0-9_]+)re");

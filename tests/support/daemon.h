@@ -64,7 +64,9 @@ class Daemon {
 
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns true if it exited within the grace
   // period. Idempotent.
-  bool Stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) { return child_.Stop(grace); }
+  bool Stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) {
+    return child_.Stop(grace);
+  }
 
  private:
   bool TryStart(const std::vector<std::string>& extra_args, std::chrono::milliseconds timeout,

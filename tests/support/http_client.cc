@@ -16,8 +16,8 @@ HttpResult HttpGet(int port, std::string_view target, std::chrono::milliseconds 
     result.error = "connect: " + client.error();
     return result;
   }
-  const std::string request = "GET " + std::string(target) +
-                              " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string request =
+      "GET " + std::string(target) + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (!client.SendAll(request, timeout)) {
     result.error = "send: " + client.error();
     return result;

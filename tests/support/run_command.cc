@@ -68,8 +68,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const CommandOpti
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
-    const int in = open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(),
-                        O_RDONLY);
+    const int in =
+        open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
     if (in < 0) _exit(126);
     dup2(in, 0);
     dup2(out_pipe[1], 1);

@@ -18,10 +18,10 @@ TEST_CASE("request line: method and path, query string dropped") {
 }
 
 TEST_CASE("request line: anything else is refused") {
-  for (const char* bad : {"", "GET /metrics HTTP/1.1", "GET /metrics\r\n", "GET  HTTP/1.1\r\n",
-                          " /metrics HTTP/1.1\r\n", "GET metrics HTTP/1.1\r\n",
-                          "GET /metrics HTTP/2\r\n", "G:T /metrics HTTP/1.1\r\n",
-                          "\x16\x03\x01\x02\x00\x01\r\n"}) {
+  for (const char* bad :
+       {"", "GET /metrics HTTP/1.1", "GET /metrics\r\n", "GET  HTTP/1.1\r\n",
+        " /metrics HTTP/1.1\r\n", "GET metrics HTTP/1.1\r\n", "GET /metrics HTTP/2\r\n",
+        "G:T /metrics HTTP/1.1\r\n", "\x16\x03\x01\x02\x00\x01\r\n"}) {
     INFO(bad);
     CHECK_FALSE(ParseRequestLine(bad));
   }

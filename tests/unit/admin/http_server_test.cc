@@ -51,7 +51,8 @@ TEST_CASE("http server: GET and HEAD of a route; other paths 404, other methods 
 TEST_CASE("http server: an oversized head gets 431, a silent client is dropped") {
   Served s;
   const int port = s.server.port();
-  const std::string big = "GET /hello HTTP/1.1\r\nX: " + std::string(HttpServer::kMaxHeadBytes, 'a');
+  const std::string big =
+      "GET /hello HTTP/1.1\r\nX: " + std::string(HttpServer::kMaxHeadBytes, 'a');
   CHECK(Exchange(port, big).rfind("HTTP/1.1 431", 0) == 0);
   test::TcpClient idle(port);
   CHECK(idle.WaitClosed(3s));
