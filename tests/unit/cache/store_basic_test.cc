@@ -124,7 +124,7 @@ TEST_CASE("VisitCounters reports the Stats figures under Prometheus names") {
   CHECK(v.seen["budget_used_bytes"] == st.budget_used());
   // The memory kinds add up to what -m pays for.
   double kinds = 0;
-  for (const char* k : {"payload", "item_metadata", "slab_slack", "slab_free", "index"}) {
+  for (const char* k : {"payload", "item_metadata", "slab_slack", "slab_free", "index", "policy"}) {
     kinds += v.seen[std::string("memory_bytes{kind=") + k + "}"];
   }
   CHECK(kinds == st.budget_used());
