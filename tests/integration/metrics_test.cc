@@ -128,6 +128,10 @@ TEST_CASE("metrics: a live scrape passes promtool check metrics and agrees with 
   CHECK(SeriesValue(text, "kotoba_version{version=\"" + stats.at("kotoba_version") +
                               "\",memcached_version=\"" + stats.at("version") + "\"}") == 1);
   CHECK(SeriesValue(text, "kotoba_memory_bytes{kind=\"unaccounted\"}") >= 0);
+  CHECK(SeriesValue(text, "kotoba_memory_bytes{kind=\"policy\"}") ==
+        std::stod(stats.at("policy_bytes")));
+  CHECK(SeriesValue(text, "kotoba_eviction_policy_info{policy=\"" + stats.at("eviction_policy") +
+                              "\",live=\"" + stats.at("eviction_policy_live") + "\"}") == 1);
   // The landing page links /metrics.
   CHECK(HttpGet(d.metrics_port, "/").body.find("/metrics") != std::string::npos);
 }
