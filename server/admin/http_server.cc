@@ -4,7 +4,6 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <memory>
@@ -63,7 +62,7 @@ class HttpServer::Exchange : public std::enable_shared_from_this<Exchange> {
 };
 
 HttpServer::HttpServer(std::chrono::milliseconds request_timeout)
-    : request_timeout_(request_timeout), acceptor_(io_) {}
+    : request_timeout_(request_timeout), acceptor_(io_), accept_retry_(io_) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -111,9 +110,15 @@ void HttpServer::Stop() {
 void HttpServer::Accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec && active_ < kMaxConnections) {
-      std::make_shared<Exchange>(*this, std::move(socket))->Start();
+    if (ec) {
+      // Out of descriptors or the like: retrying at once would spin.
+      accept_retry_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_.async_wait([this](const boost::system::error_code& wait_ec) {
+        if (!wait_ec) Accept();
+      });
+      return;
     }
+    if (active_ < kMaxConnections) std::make_shared<Exchange>(*this, std::move(socket))->Start();
     Accept();
   });
 }

@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +54,7 @@ class HttpServer {
   std::chrono::milliseconds request_timeout_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_;  // after an accept error (e.g. out of descriptors)
   std::map<std::string, HttpHandler, std::less<>> routes_;
   std::thread thread_;
 };
