@@ -130,6 +130,9 @@ TEST_CASE("metrics: a live scrape passes promtool check metrics and agrees with 
   CHECK(SeriesValue(text, "kotoba_memory_bytes{kind=\"unaccounted\"}") >= 0);
   CHECK(SeriesValue(text, "kotoba_memory_bytes{kind=\"policy\"}") ==
         std::stod(stats.at("policy_bytes")));
+  CHECK(SeriesValue(text, "kotoba_page_source_allocations_total{allocator=\"" +
+                              stats.at("page_source") + "\"}") ==
+        std::stod(stats.at("page_source_allocations")));
   CHECK(SeriesValue(text, "kotoba_eviction_policy_info{policy=\"" + stats.at("eviction_policy") +
                               "\",live=\"" + stats.at("eviction_policy_live") + "\"}") == 1);
   // The landing page links /metrics.
