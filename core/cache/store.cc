@@ -28,8 +28,8 @@
 
 #include "core/base/hash.h"
 #include "core/cache/item.h"
-#include "core/cache/store_metrics.h"
 #include "core/cache/policy/adaptive_policy.h"
+#include "core/cache/store_metrics.h"
 #include "core/memory/rebalance.h"
 #include "core/memory/slab_allocator.h"
 

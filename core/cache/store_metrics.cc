@@ -1,10 +1,11 @@
 // The store's figures as metrics (ReportStoreStats, for Store::VisitCounters) and the derived
-// memory figures of StoreStats. Names follow memcached_exporter's (without its `memcached_` prefix) where the meaning
-// is the same, Prometheus conventions otherwise. Thread-safe: works on one Stats() snapshot.
+// memory figures of StoreStats. Names follow memcached_exporter's (without its `memcached_` prefix)
+// where the meaning is the same, Prometheus conventions otherwise. Thread-safe: works on one
+// Stats() snapshot.
+#include "core/cache/store_metrics.h"
+
 #include <initializer_list>
 #include <string>
-
-#include "core/cache/store_metrics.h"
 
 namespace kmd::cache {
 namespace {
@@ -83,8 +84,9 @@ void Memory(const StoreStats& st, Reporter& r) {
 
 // The configured eviction policy and the one ordering items now (Adaptive's current choice).
 void Policy(const StoreStats& st, Reporter& r) {
-  r.Gauge("eviction_policy_info", 1, "Eviction policy configured and live (always 1)",
-          {{"policy", policy::PolicyName(st.policy)}, {"live", policy::PolicyName(st.policy_live)}});
+  r.Gauge(
+      "eviction_policy_info", 1, "Eviction policy configured and live (always 1)",
+      {{"policy", policy::PolicyName(st.policy)}, {"live", policy::PolicyName(st.policy_live)}});
   r.Counter("eviction_policy_switches_total", st.policy_switches,
             "Times Adaptive changed the live policy");
   if (st.policy == policy::PolicyKind::kAdaptive) {
