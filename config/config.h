@@ -66,6 +66,13 @@ struct AdminConfig {
   std::string listen = "127.0.0.1:9151";  // HOST:PORT of the /debug/* endpoints
 };
 
+// The memory profiler's live monitor (core/profile): samples RSS and its split on its own thread.
+struct ProfileConfig {
+  bool enabled = true;
+  uint32_t interval_ms = 1000;  // between samples
+  uint32_t history = 3600;      // samples kept (the ring buffer behind /debug/memory)
+};
+
 // Text-protocol commands memcached gates behind flags.
 struct CommandsConfig {
   bool shutdown = false;  // -A: the `shutdown` command stops the daemon (memcached's default: off)
@@ -86,6 +93,7 @@ struct Config {
   std::string pid_file;    // -P
   MetricsConfig metrics;
   AdminConfig admin;
+  ProfileConfig profile;
   CommandsConfig commands;
 
   // Not settings: what the command line asked for.

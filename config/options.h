@@ -209,6 +209,23 @@ inline constexpr std::array<Descriptor, 2> kAdminOptions{{
      .get = [](const Config& c) { return c.admin.listen; }},
 }};
 
+inline constexpr std::array<Descriptor, 3> kProfileOptions{{
+    {.key = "profile.enabled", .type = ValueType::kBool, .default_text = "true", .unit = "bool",
+     .help = "run the live memory monitor (/debug/memory on the admin listener, `stats memory`)",
+     .set = [](Config& c, const Value& v) { c.profile.enabled = v.boolean; },
+     .get = [](const Config& c) { return BoolText(c.profile.enabled); }},
+    {.key = "profile.interval_ms", .type = ValueType::kUint, .default_text = "1000",
+     .unit = "milliseconds", .min = 10, .max = 3600 * 1000, .long_flag = "profile-interval-ms",
+     .arg_name = "<ms>", .help = "time between two memory samples (10 ms .. 1 h)",
+     .set = [](Config& c, const Value& v) { c.profile.interval_ms = static_cast<uint32_t>(v.number); },
+     .get = [](const Config& c) { return std::to_string(c.profile.interval_ms); }},
+    {.key = "profile.history", .type = ValueType::kUint, .default_text = "3600", .unit = "samples",
+     .min = 2, .max = 1u << 20,
+     .help = "memory samples kept for /debug/memory (3600 at 1000 ms: one hour)",
+     .set = [](Config& c, const Value& v) { c.profile.history = static_cast<uint32_t>(v.number); },
+     .get = [](const Config& c) { return std::to_string(c.profile.history); }},
+}};
+
 inline constexpr std::array<Descriptor, 2> kCommandsOptions{{
     {.key = "commands.shutdown", .type = ValueType::kBool, .default_text = "false",
      .unit = "bool", .help = "allow the text `shutdown` command to stop the daemon (memcached -A)",
@@ -254,7 +271,7 @@ inline constexpr std::array<Descriptor, 4> kGeneralOptions{{
 // clang-format on
 #pragma GCC diagnostic pop
 
-inline constexpr std::array<Section, 10> kSections{{
+inline constexpr std::array<Section, 11> kSections{{
     {"", "general", kGeneralOptions},
     {"listen", "where memcached clients connect", kListenOptions},
     {"memory", "the RAM tier", kMemoryOptions},
@@ -264,6 +281,7 @@ inline constexpr std::array<Section, 10> kSections{{
     {"log", "logging", kLogOptions},
     {"metrics", "Prometheus exporter", kMetricsOptions},
     {"admin", "admin HTTP endpoints", kAdminOptions},
+    {"profile", "memory profiler", kProfileOptions},
     {"commands", "protocol commands memcached gates behind flags", kCommandsOptions},
 }};
 

@@ -1,7 +1,7 @@
 // kotoba-memd entry point: hands argv to config, starts the modules in layer order (store,
-// dispatch, network, metrics), stops them in reverse. Exit codes: 0 clean stop, 1 runtime failure
-// (cannot listen, cannot drop privileges), 2 bad configuration (including a configured
-// metrics.listen that cannot be bound).
+// dispatch, network, metrics, memory monitor, admin), stops them in reverse. Exit codes: 0 clean
+// stop, 1 runtime failure (cannot listen, cannot drop privileges), 2 bad configuration (including
+// a configured metrics.listen or admin.listen that cannot be bound).
 #include <grp.h>
 #include <pwd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -21,6 +21,8 @@
 #include "config/load.h"
 #include "core/cache/store.h"
 #include "core/memory/process_env.h"
+#include "core/profile/memory_monitor.h"
+#include "server/admin/memory_endpoint.h"
 #include "server/admin/metrics_endpoint.h"
 #include "server/admin/metrics_listener.h"
 #include "server/dispatch/dispatch_context.h"
@@ -160,6 +162,15 @@ int main(int argc, char** argv) {
   ctx.settings = [&config](kmd::dispatch::StatLines* out) {
     for (auto& line : kmd::config::SettingsLines(config)) out->push_back(line);
   };
+  // The memory profiler's monitor: sampling starts with the listeners, below.
+  std::unique_ptr<kmd::profile::MemoryMonitor> monitor;
+  if (config.profile.enabled) {
+    kmd::profile::MonitorOptions options;
+    options.interval = std::chrono::milliseconds(config.profile.interval_ms);
+    options.history = config.profile.history;
+    monitor = std::make_unique<kmd::profile::MemoryMonitor>(store, options);
+    ctx.memory_monitor = monitor.get();
+  }
   kmd::dispatch::DispatchSessionFactory factory(ctx);
 
   kmd::net::NetConfig net_config;
@@ -196,6 +207,15 @@ int main(int argc, char** argv) {
   if (metrics.outcome == kmd::admin::MetricsListener::kDefaultTaken) {
     spdlog::warn("{}", metrics.message);
   }
+  kmd::admin::HttpListener admin =
+      kmd::admin::OpenAdminListener(config.admin, kmd::config::AdminConfig{}.listen);
+  if (admin.outcome == kmd::admin::HttpListener::kFailed) {
+    spdlog::error("{}", admin.message);
+    return kmd::config::kExitUsage;
+  }
+  if (admin.outcome == kmd::admin::HttpListener::kDefaultTaken) {
+    spdlog::warn("{}", admin.message);
+  }
   // The pid file is written while still privileged (it usually lives in a root-owned dir).
   if (!config.pid_file.empty()) {
     std::ofstream pid_file(config.pid_file);
@@ -222,11 +242,19 @@ int main(int argc, char** argv) {
     metrics.server->Start();
     spdlog::info("metrics on {}", metrics.url);
   }
+  if (monitor) monitor->Start();
+  if (admin.server) {
+    if (monitor) kmd::admin::ServeMemory(*admin.server, *monitor);
+    admin.server->Start();
+    spdlog::info("admin on {}", admin.url);
+  }
 #ifdef KMD_HAVE_SYSTEMD
   sd_notify(0, "READY=1");
 #endif
   server.Run();
+  if (admin.server) admin.server->Stop();
   if (metrics.server) metrics.server->Stop();
+  if (monitor) monitor->Stop();
 #ifdef KMD_HAVE_SYSTEMD
   sd_notify(0, "STOPPING=1");
 #endif

@@ -4,6 +4,8 @@
 // Stats() snapshot.
 #include "core/cache/store_metrics.h"
 
+#include "core/cache/memory_split.h"
+
 #include <initializer_list>
 #include <string>
 
@@ -66,16 +68,13 @@ void Commands(const StoreStats& st, Reporter& r) {
 }
 
 void Memory(const StoreStats& st, Reporter& r) {
-  const auto kind = [&](std::string_view name, uint64_t value) {
-    r.Gauge("memory_bytes", static_cast<double>(value), kMemoryHelp, {{"kind", name}});
-  };
-  kind("payload", st.payload_bytes);
-  kind("item_metadata", st.header_bytes);
-  kind("slab_slack", st.slack_bytes);
-  // Page bytes in no live item's chunk: free chunks and the tail of each page.
-  kind("slab_free", Minus(st.total_pages * st.page_size, st.bytes));
-  kind("index", st.index_bytes);
-  kind("policy", st.policy_bytes);
+  // Unaccounted needs the RSS, which the process reporter adds (server/admin).
+  const MemorySplit split = SplitMemory(st, 0);
+  const auto values = split.values();
+  for (size_t i = 0; i + 1 < MemorySplit::kKinds; ++i) {
+    r.Gauge("memory_bytes", static_cast<double>(values[i]), kMemoryHelp,
+            {{"kind", MemorySplit::kNames[i]}});
+  }
   r.Gauge("budget_used_bytes", static_cast<double>(st.budget_used()),
           "Bytes of the memory budget (-m) in use: slab pages, index, eviction-policy metadata");
   r.Gauge("overhead_per_item_bytes", st.overhead_per_item(),

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "core/base/clock.h"
+#include "core/cache/memory_split.h"
+#include "core/profile/process_memory.h"
 #include "server/admin/metric_families.h"
 #include "server/admin/process_metrics.h"
 #include "server/net/counter_report.h"
@@ -46,13 +48,13 @@ std::string MetricsEndpoint::Scrape() const {
   sources_.store->VisitCounters(visitor);
   net::VisitServerCounters(*sources_.counters, base::SystemClock::Instance().NowSeconds(), visitor);
   if (sources_.latency != nullptr) sources_.latency->VisitCounters(visitor);
-  const uint64_t rss = ResidentBytes();
+  const uint64_t rss = profile::ResidentBytes();
   VisitProcess(rss, visitor);
-  const double unaccounted = static_cast<double>(rss) - visitor.accounted();
+  const uint64_t unaccounted =
+      cache::UnaccountedBytes(rss, static_cast<uint64_t>(visitor.accounted()));
   const base::MetricLabel kind{"kind", "unaccounted"};
-  // Help text is the store's (first visit wins); RSS below the accounted bytes (untouched
-  // pages of the budget) counts as nothing unaccounted.
-  visitor.Visit(kMemoryFamily, base::MetricKind::kGauge, unaccounted > 0 ? unaccounted : 0, "",
+  // Help text is the store's (first visit wins).
+  visitor.Visit(kMemoryFamily, base::MetricKind::kGauge, static_cast<double>(unaccounted), "",
                 &kind, 1);
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families.families());

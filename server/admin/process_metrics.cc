@@ -1,10 +1,8 @@
-// ResidentBytes / VisitProcess. memcached_exporter's names for the CPU figures and the version.
+// VisitProcess. memcached_exporter's names for the CPU figures and the version.
 #include "server/admin/process_metrics.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
-
-#include <fstream>
 
 #include "server/dispatch/dispatch_context.h"
 
@@ -16,14 +14,6 @@ double Seconds(const timeval& tv) {
 }
 
 }  // namespace
-
-uint64_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t size_pages = 0;
-  uint64_t resident_pages = 0;
-  if (!(statm >> size_pages >> resident_pages)) return 0;
-  return resident_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
 
 void VisitProcess(uint64_t rss, base::CounterVisitor& v) {
   using base::MetricKind;

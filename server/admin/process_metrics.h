@@ -8,10 +8,7 @@
 
 namespace kmd::admin {
 
-// Resident set size from /proc/self/statm; 0 when it cannot be read.
-uint64_t ResidentBytes();
-
-// process_resident_memory_bytes (= rss), process_{user,system}_cpu_seconds_total, version{...}.
+// process_resident_memory_bytes (= rss, from profile::ResidentBytes()), process_{user,system}_cpu_seconds_total, version{...}.
 void VisitProcess(uint64_t rss, base::CounterVisitor& visitor);
 
 }  // namespace kmd::admin

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/cache/store.h"
+#include "core/profile/memory_monitor.h"
 #include "protocol/common/parse.h"
 #include "server/dispatch/latency.h"
 #include "server/net/session.h"
@@ -37,6 +38,8 @@ struct DispatchContext {
   std::function<void()> shutdown;
   // Request latency histograms (the metrics endpoint reads them); null: not measured.
   LatencyRecorder* latency = nullptr;
+  // The memory profiler's monitor for `stats memory`; null: profile.enabled is false.
+  const profile::MemoryMonitor* memory_monitor = nullptr;
 };
 
 }  // namespace kmd::dispatch

@@ -9,6 +9,8 @@
 #include <ctime>
 #include <string>
 
+#include "server/dispatch/memory_stats.h"
+
 namespace kmd::dispatch {
 namespace {
 
@@ -202,6 +204,10 @@ StatsGroupStatus CollectStats(std::string_view group, DispatchContext& ctx, Stat
   }
   if (group == "slabs") {
     Slabs(ctx.store->Stats(), lines);
+    return StatsGroupStatus::kOk;
+  }
+  if (group == "memory") {
+    MemoryStats(ctx.memory_monitor, out);
     return StatsGroupStatus::kOk;
   }
   if (group == "sizes") {

@@ -1,6 +1,7 @@
 // memcached's stats groups as (name, value) lines, shared by the text `stats` command and the
 // binary Stat opcode so both report identical figures.
-// Groups: "" (general), "settings", "items", "slabs", "sizes", "conns" (empty), "reset".
+// Groups: "" (general), "settings", "items", "slabs", "sizes", "conns" (empty), "reset", and
+// ours: "memory" (the memory monitor's latest sample, memory_stats.h).
 #pragma once
 
 #include <string_view>

@@ -1,0 +1,19 @@
+// SplitMemory: StoreStats' byte figures mapped onto the kinds of memory_split.h.
+#include "core/cache/memory_split.h"
+
+namespace kmd::cache {
+
+MemorySplit SplitMemory(const StoreStats& st, uint64_t rss) {
+  MemorySplit split;
+  split.payload = st.payload_bytes;
+  split.item_metadata = st.header_bytes;
+  split.slab_slack = st.slack_bytes;
+  const uint64_t pages = st.total_pages * st.page_size;
+  split.slab_free = pages > st.bytes ? pages - st.bytes : 0;
+  split.index = st.index_bytes;
+  split.policy = st.policy_bytes;
+  split.unaccounted = UnaccountedBytes(rss, split.accounted());
+  return split;
+}
+
+}  // namespace kmd::cache

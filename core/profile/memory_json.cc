@@ -1,0 +1,131 @@
+// MemoryJson: written by hand (numbers and fixed ASCII keys only, so nothing needs escaping).
+#include "core/profile/memory_json.h"
+
+#include <functional>
+
+namespace kmd::profile {
+namespace {
+
+class Json {
+ public:
+  explicit Json(std::string& out) : out_(out) {}
+  void Key(std::string_view key) {
+    Comma();
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+    first_ = true;
+  }
+  void Field(std::string_view key, uint64_t value) {
+    Key(key);
+    Number(value);
+  }
+  void Number(uint64_t value) {
+    Comma();
+    out_ += std::to_string(value);
+  }
+  void Open(char bracket) {
+    Comma();
+    out_ += bracket;
+    first_ = true;
+  }
+  void Close(char bracket) {
+    out_ += bracket;
+    first_ = false;
+  }
+  // An array of one figure over the history.
+  void Series(std::string_view key, const std::vector<MemorySample>& history,
+              const std::function<uint64_t(const MemorySample&)>& figure) {
+    Key(key);
+    Open('[');
+    for (const MemorySample& s : history) Number(figure(s));
+    Close(']');
+  }
+
+ private:
+  void Comma() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+void Sample(Json& j, const MemorySample& s) {
+  j.Open('{');
+  j.Field("time_ms", static_cast<uint64_t>(s.time_ms));
+  j.Field("rss_bytes", s.rss);
+  j.Field("accounted_bytes", s.split.accounted());
+  j.Field("items", s.items);
+  j.Field("limit_bytes", s.budget);
+  j.Field("sample_ns", uint64_t{s.sample_ns});
+  j.Key("kinds");
+  j.Open('{');
+  const auto values = s.split.values();
+  for (size_t i = 0; i < values.size(); ++i) j.Field(cache::MemorySplit::kNames[i], values[i]);
+  j.Close('}');
+  j.Key("malloc");
+  j.Open('{');
+  j.Field("arena_bytes", s.malloc.arena);
+  j.Field("in_use_bytes", s.malloc.in_use);
+  j.Field("free_bytes", s.malloc.free);
+  j.Field("mmap_bytes", s.malloc.mmap);
+  j.Close('}');
+  j.Key("page_source");
+  j.Open('{');
+  j.Field("allocations", s.page_source.allocations);
+  j.Field("frees", s.page_source.frees);
+  j.Field("bytes", s.page_source.bytes);
+  j.Field("peak_bytes", s.page_source.peak_bytes);
+  j.Field("purges", s.page_source.purges);
+  j.Field("backend_bytes", s.page_source.backend_bytes);
+  j.Close('}');
+}
+
+}  // namespace
+
+std::string MemoryJson(const MemorySnapshot& snap) {
+  std::string out;
+  out.reserve(256 + snap.history.size() * 8 * 12);
+  Json j(out);
+  j.Open('{');
+  j.Field("interval_ms", uint64_t{snap.interval_ms});
+  j.Field("capacity", uint64_t{snap.capacity});
+  j.Field("samples_taken", snap.samples_taken);
+  j.Field("samples_held", uint64_t{snap.history.size()});
+  j.Key("latest");
+  if (snap.has_latest) {
+    Sample(j, snap.latest);
+    j.Key("classes");
+    j.Open('[');
+    for (const ClassUse& k : snap.classes) {
+      j.Open('{');
+      j.Field("id", uint64_t{k.id});
+      j.Field("chunk_size", uint64_t{k.chunk_size});
+      j.Field("pages", k.pages);
+      j.Field("items", k.items);
+      j.Field("used_chunks", k.used_chunks);
+      j.Field("free_chunks", k.free_chunks);
+      j.Close('}');
+    }
+    j.Close(']');
+    j.Close('}');
+  } else {
+    out += "null";
+  }
+  j.Key("history");
+  j.Open('{');
+  j.Series("time_ms", snap.history,
+           [](const MemorySample& s) { return static_cast<uint64_t>(s.time_ms); });
+  j.Series("rss_bytes", snap.history, [](const MemorySample& s) { return s.rss; });
+  for (size_t i = 0; i < cache::MemorySplit::kKinds; ++i) {
+    j.Series(cache::MemorySplit::kNames[i], snap.history,
+             [i](const MemorySample& s) { return s.split.values()[i]; });
+  }
+  j.Close('}');
+  j.Close('}');
+  out += '\n';
+  return out;
+}
+
+}  // namespace kmd::profile

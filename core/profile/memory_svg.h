@@ -1,0 +1,14 @@
+// MemorySvg: the history of a MemorySnapshot as a self-contained SVG plot of memory by kind over
+// time (stacked areas, one <path class="kind" data-kind=NAME> per kind, RSS as a line on top),
+// with labelled axes (seconds before the newest sample, MiB) and a legend. Pure; thread-safe.
+#pragma once
+
+#include <string>
+
+#include "core/profile/memory_sample.h"
+
+namespace kmd::profile {
+
+std::string MemorySvg(const MemorySnapshot& snapshot);
+
+}  // namespace kmd::profile
