@@ -102,13 +102,11 @@ int main(int argc, char** argv) {
 
   // Before anything else runs (and before threads exist): the process allocator is chosen by
   // re-executing with it preloaded (see core/memory/process_env.h).
-  const auto process_allocator =
-      kmd::memory::ParseProcessAllocator(config.memory.process_allocator)
-          .value_or(kmd::memory::ProcessAllocator::kSystem);
+  const auto process_allocator = kmd::memory::ParseProcessAllocator(config.memory.process_allocator)
+                                     .value_or(kmd::memory::ProcessAllocator::kSystem);
   const auto page_source = kmd::memory::ParsePageSourceKind(config.memory.allocator)
                                .value_or(kmd::memory::PageSourceKind::kArena);
-  const kmd::memory::LaunchCheck launch =
-      kmd::memory::CheckLaunch(process_allocator, page_source);
+  const kmd::memory::LaunchCheck launch = kmd::memory::CheckLaunch(process_allocator, page_source);
   if (!launch.error.empty()) {
     spdlog::error("{}", launch.error);
     return 1;
@@ -200,21 +198,16 @@ int main(int argc, char** argv) {
   const kmd::admin::MetricsEndpoint metrics_endpoint({&store, &counters, &latency});
   kmd::admin::MetricsListener metrics =
       kmd::admin::OpenMetricsListener(config.metrics, kmd::config::MetricsConfig{}.listen);
-  if (metrics.outcome == kmd::admin::MetricsListener::kFailed) {
-    spdlog::error("{}", metrics.message);
-    return kmd::config::kExitUsage;
-  }
-  if (metrics.outcome == kmd::admin::MetricsListener::kDefaultTaken) {
-    spdlog::warn("{}", metrics.message);
-  }
   kmd::admin::HttpListener admin =
       kmd::admin::OpenAdminListener(config.admin, kmd::config::AdminConfig{}.listen);
-  if (admin.outcome == kmd::admin::HttpListener::kFailed) {
-    spdlog::error("{}", admin.message);
-    return kmd::config::kExitUsage;
-  }
-  if (admin.outcome == kmd::admin::HttpListener::kDefaultTaken) {
-    spdlog::warn("{}", admin.message);
+  for (const kmd::admin::HttpListener* listener : {&metrics, &admin}) {
+    if (listener->outcome == kmd::admin::HttpListener::kFailed) {
+      spdlog::error("{}", listener->message);
+      return kmd::config::kExitUsage;
+    }
+    if (listener->outcome == kmd::admin::HttpListener::kDefaultTaken) {
+      spdlog::warn("{}", listener->message);
+    }
   }
   // The pid file is written while still privileged (it usually lives in a root-owned dir).
   if (!config.pid_file.empty()) {

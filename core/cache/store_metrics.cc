@@ -4,10 +4,10 @@
 // Stats() snapshot.
 #include "core/cache/store_metrics.h"
 
-#include "core/cache/memory_split.h"
-
 #include <initializer_list>
 #include <string>
+
+#include "core/cache/memory_split.h"
 
 namespace kmd::cache {
 namespace {

@@ -98,11 +98,11 @@ std::string MemoryJson(const MemorySnapshot& snap) {
     Sample(j, snap.latest);
     j.Key("classes");
     j.Open('[');
-    for (const ClassUse& k : snap.classes) {
+    for (const cache::ClassStats& k : snap.classes) {
       j.Open('{');
       j.Field("id", uint64_t{k.id});
       j.Field("chunk_size", uint64_t{k.chunk_size});
-      j.Field("pages", k.pages);
+      j.Field("pages", k.total_pages);
       j.Field("items", k.items);
       j.Field("used_chunks", k.used_chunks);
       j.Field("free_chunks", k.free_chunks);

@@ -50,7 +50,7 @@ void MemoryMonitor::Run() {
 
 MemorySample MemoryMonitor::SampleNow() {
   const auto start = std::chrono::steady_clock::now();
-  const cache::StoreStats stats = store_.Stats();
+  cache::StoreStats stats = store_.Stats();
   MemorySample sample;
   sample.time_ms = UnixMillis();
   sample.rss = options_.read_rss();
@@ -59,18 +59,12 @@ MemorySample MemoryMonitor::SampleNow() {
   sample.page_source = stats.page_source_stats;
   sample.items = stats.curr_items;
   sample.budget = stats.limit_maxbytes;
-  std::vector<ClassUse> classes;
-  classes.reserve(stats.classes.size());
-  for (const cache::ClassStats& k : stats.classes) {
-    classes.push_back({k.id, k.chunk_size, k.total_pages, k.items, k.used_chunks, k.free_chunks});
-  }
   const auto cost = std::chrono::steady_clock::now() - start;
-  sample.sample_ns = static_cast<uint32_t>(
-      std::min<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(cost).count(),
-                        UINT32_MAX));
+  sample.sample_ns = static_cast<uint32_t>(std::min<int64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(cost).count(), UINT32_MAX));
   std::lock_guard lock(mu_);
   ring_.Push(sample);
-  classes_ = std::move(classes);
+  classes_ = std::move(stats.classes);
   ++taken_;
   busy_ns_ += sample.sample_ns;
   return sample;

@@ -52,11 +52,11 @@ class MemoryMonitor {
   const cache::Store& store_;
   const MonitorOptions options_;
   mutable std::mutex mu_;
-  SampleRing<MemorySample> ring_;       // guarded by mu_
-  std::vector<ClassUse> classes_;       // guarded by mu_: the newest sample's
-  uint64_t taken_ = 0;                  // guarded by mu_
-  uint64_t busy_ns_ = 0;                // guarded by mu_
-  bool stop_ = false;                   // guarded by mu_
+  SampleRing<MemorySample> ring_;           // guarded by mu_
+  std::vector<cache::ClassStats> classes_;  // guarded by mu_: the newest sample's
+  uint64_t taken_ = 0;                      // guarded by mu_
+  uint64_t busy_ns_ = 0;                    // guarded by mu_
+  bool stop_ = false;                       // guarded by mu_
   std::condition_variable wake_;
   std::thread thread_;
 };

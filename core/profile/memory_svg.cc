@@ -41,15 +41,14 @@ std::string MemorySvg(const MemorySnapshot& snap) {
   const std::vector<MemorySample>& h = snap.history;
   std::string out;
   out.reserve(4096 + h.size() * cache::MemorySplit::kKinds * 2 * 16);
-  out += Fmt(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-      "viewBox=\"0 0 %.0f ",
-      kWidth, kHeight, kWidth);
+  out +=
+      Fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+          "viewBox=\"0 0 %.0f ",
+          kWidth, kHeight, kWidth);
   out += Fmt("%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n", kHeight);
   out += "<title>kotoba-memd memory by kind</title>\n";
   out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  out += Fmt("<text x=\"%.0f\" y=\"18\" font-size=\"14\">Memory by kind (stacked) and RSS",
-             kLeft);
+  out += Fmt("<text x=\"%.0f\" y=\"18\" font-size=\"14\">Memory by kind (stacked) and RSS", kLeft);
   out += Fmt(", %.0f samples every %.0f ms</text>\n", static_cast<double>(h.size()),
              static_cast<double>(snap.interval_ms));
 
@@ -101,8 +100,9 @@ std::string MemorySvg(const MemorySnapshot& snap) {
       }
       out += " Z\"/>\n";
     }
-    out += "<path class=\"rss\" data-series=\"rss\" fill=\"none\" stroke=\"black\" "
-           "stroke-width=\"1.5\" d=\"";
+    out +=
+        "<path class=\"rss\" data-series=\"rss\" fill=\"none\" stroke=\"black\" "
+        "stroke-width=\"1.5\" d=\"";
     for (size_t i = 0; i < h.size(); ++i) {
       out += Fmt(i == 0 ? "M%.1f %.1f" : " L%.1f %.1f", x_of(h[i]),
                  y_of(static_cast<double>(h[i].rss)));
@@ -124,8 +124,7 @@ std::string MemorySvg(const MemorySnapshot& snap) {
   }
   out += Fmt("<text x=\"%.1f\" y=\"%.1f\">seconds before the newest sample</text>\n",
              kLeft + kPlotW / 2, kHeight - 10);
-  out += Fmt("<text transform=\"translate(18 %.1f) rotate(-90)\">MiB</text>\n",
-             kTop + kPlotH / 2);
+  out += Fmt("<text transform=\"translate(18 %.1f) rotate(-90)\">MiB</text>\n", kTop + kPlotH / 2);
   out += "</g>\n";
   // Legend, top kind first (as stacked).
   out += "<g font-size=\"12\">\n";

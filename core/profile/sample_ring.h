@@ -25,7 +25,9 @@ class SampleRing {
   size_t capacity() const { return slots_.size(); }
   bool empty() const { return size_ == 0; }
   // i-th oldest held value, 0 <= i < size().
-  const T& At(size_t i) const { return slots_[(next_ + slots_.size() - size_ + i) % slots_.size()]; }
+  const T& At(size_t i) const {
+    return slots_[(next_ + slots_.size() - size_ + i) % slots_.size()];
+  }
   const T& Newest() const { return At(size_ - 1); }
   // Oldest first.
   std::vector<T> ToVector() const {

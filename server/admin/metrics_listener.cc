@@ -27,10 +27,9 @@ HttpListener OpenHttpListener(bool enabled, const std::string& listen,
   const std::string flag(names.flag);
   if (listen == builtin_default) {
     out.outcome = HttpListener::kDefaultTaken;
-    out.message = what + ": cannot listen on the default address " + listen + " (" +
-                  ec.message() + "; another instance?): running without " +
-                  std::string(names.path) + "; set " + key + " (" + flag +
-                  ") to serve it elsewhere";
+    out.message = what + ": cannot listen on the default address " + listen + " (" + ec.message() +
+                  "; another instance?): running without " + std::string(names.path) + "; set " +
+                  key + " (" + flag + ") to serve it elsewhere";
     return out;
   }
   out.outcome = HttpListener::kFailed;

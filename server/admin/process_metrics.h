@@ -8,7 +8,8 @@
 
 namespace kmd::admin {
 
-// process_resident_memory_bytes (= rss, from profile::ResidentBytes()), process_{user,system}_cpu_seconds_total, version{...}.
+// process_resident_memory_bytes (= rss, from profile::ResidentBytes()),
+// process_{user,system}_cpu_seconds_total, version{...}.
 void VisitProcess(uint64_t rss, base::CounterVisitor& visitor);
 
 }  // namespace kmd::admin

@@ -654,36 +654,14 @@ TEST_CASE("stats settings: memcached's names, formats and order") {
   std::vector<std::string> names;
   for (const auto& [name, value] : lines) names.push_back(name);
   // memcached 1.6.18 `stats settings` order, restricted to the names we report.
-  const std::vector<std::string> memcached_order = {"maxbytes",
-                                                    "maxconns",
-                                                    "tcpport",
-                                                    "udpport",
-                                                    "inter",
-                                                    "verbosity",
-                                                    "evictions",
-                                                    "domain_socket",
-                                                    "umask",
-                                                    "shutdown_command",
-                                                    "num_threads",
-                                                    "num_threads_per_udp",
-                                                    "stat_key_prefix",
-                                                    "detail_enabled",
-                                                    "reqs_per_event",
-                                                    "cas_enabled",
-                                                    "binding_protocol",
-                                                    "auth_enabled_sasl",
-                                                    "auth_enabled_ascii",
-                                                    "item_size_max",
-                                                    "maxconns_fast",
-                                                    "flush_enabled",
-                                                    "idle_timeout",
-                                                    "track_sizes",
-                                                    "ssl_enabled",
-                                                    // ours, after memcached's
-                                                    "eviction_policy",
-                                                    "memory_allocator",
-                                                    "huge_pages",
-                                                    "process_allocator"};
+  const std::vector<std::string> memcached_order = {
+      "maxbytes", "maxconns", "tcpport", "udpport", "inter", "verbosity", "evictions",
+      "domain_socket", "umask", "shutdown_command", "num_threads", "num_threads_per_udp",
+      "stat_key_prefix", "detail_enabled", "reqs_per_event", "cas_enabled", "binding_protocol",
+      "auth_enabled_sasl", "auth_enabled_ascii", "item_size_max", "maxconns_fast", "flush_enabled",
+      "idle_timeout", "track_sizes", "ssl_enabled",
+      // ours, after memcached's
+      "eviction_policy", "memory_allocator", "huge_pages", "process_allocator"};
   CHECK(names == memcached_order);
   auto value = [&](const std::string& name) {
     for (const auto& [n, v] : lines) {
@@ -750,4 +728,25 @@ TEST_CASE("deploy/kotoba-memd.yaml names every key and loads to the built-in def
   INFO(out.message);
   REQUIRE(out.action == LoadOutcome::kRun);
   CHECK(DumpYaml(out.config) == DumpYaml(Config{}));
+}
+
+TEST_CASE("profile: defaults, flag and YAML set the monitor; out-of-range values exit 2") {
+  const auto defaults = Run({});
+  REQUIRE(defaults.action == LoadOutcome::kRun);
+  CHECK(defaults.config.profile.enabled);
+  CHECK(defaults.config.profile.interval_ms == 1000);
+  CHECK(defaults.config.profile.history == 3600);
+  const auto flag = Run({"--profile-interval-ms", "50"});
+  REQUIRE(flag.action == LoadOutcome::kRun);
+  CHECK(flag.config.profile.interval_ms == 50);
+  TempFile yaml("profile:\n  enabled: false\n  history: 10\n");
+  const auto file = Run({"--config", yaml.path()});
+  REQUIRE(file.action == LoadOutcome::kRun);
+  CHECK_FALSE(file.config.profile.enabled);
+  CHECK(file.config.profile.history == 10);
+  CheckUsageError(Run({"--profile-interval-ms", "5"}), {"profile.interval_ms", "10..3600000"});
+  TempFile tiny("profile:\n  history: 1\n");
+  CheckUsageError(Run({"--config", tiny.path()}), {"profile.history"});
+  TempFile bad("profile:\n  interval_ms: soon\n");
+  CheckUsageError(Run({"--config", bad.path()}), {"profile.interval_ms"});
 }

@@ -39,8 +39,9 @@ TEST_CASE("setting a value through a descriptor changes exactly its own key") {
                          : d.type == ValueType::kHostPort ? "10.1.2.3:1"
                          : d.type == ValueType::kOctal    ? "0711"
                          : d.type == ValueType::kSize     ? "1GiB"
-                         : d.type == ValueType::kDuration ? "7s"
-                                                          : "1";
+                         : d.type == ValueType::kDuration
+                             ? "7s"
+                             : std::to_string(std::max<uint64_t>(d.min, 1));
       INFO("key " << d.key);
       REQUIRE(internal::ApplyText(d, text, c) == "");
       for (const Section& s2 : kSections) {

@@ -65,7 +65,7 @@ TEST_CASE("monitor: the kinds add up to RSS and follow the store") {
   cache::Store store(SmallStore());
   for (int i = 0; i < 1000; ++i) {
     REQUIRE(store.Set(Set("key:" + std::to_string(i), std::string(200, 'v'))).status ==
-            cache::OpStatus::kStored);
+            cache::OpStatus::kOk);
   }
   MemoryMonitor monitor(store, MonitorOptions{});
   const MemorySample s = monitor.SampleNow();
@@ -84,13 +84,13 @@ TEST_CASE("monitor: the kinds add up to RSS and follow the store") {
   const MemorySnapshot snap = monitor.Snapshot();
   REQUIRE_FALSE(snap.classes.empty());
   uint64_t class_items = 0;
-  for (const ClassUse& k : snap.classes) class_items += k.items;
+  for (const cache::ClassStats& k : snap.classes) class_items += k.items;
   CHECK(class_items == 1000);
 }
 
 TEST_CASE("monitor: with RSS below the accounted bytes nothing is unaccounted") {
   cache::Store store(SmallStore());
-  REQUIRE(store.Set(Set("k", "v")).status == cache::OpStatus::kStored);
+  REQUIRE(store.Set(Set("k", "v")).status == cache::OpStatus::kOk);
   MonitorOptions options;
   options.read_rss = [] { return uint64_t{4096}; };
   MemoryMonitor monitor(store, options);

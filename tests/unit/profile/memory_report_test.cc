@@ -69,7 +69,12 @@ MemorySnapshot Snapshot(int samples) {
   snap.samples_taken = samples;
   snap.has_latest = samples > 0;
   if (samples > 0) snap.latest = snap.history.back();
-  snap.classes.push_back({1, 96, 2, 100, 100, 50});
+  cache::ClassStats k;
+  k.id = 1;
+  k.chunk_size = 96;
+  k.total_pages = 2;
+  k.items = 100;
+  snap.classes.push_back(k);
   return snap;
 }
 
