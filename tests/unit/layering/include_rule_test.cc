@@ -73,3 +73,16 @@ TEST_CASE("every project include respects the module dependency rule") {
   }
   CHECK(files > 0);
 }
+
+TEST_CASE("the profiler observes the core; the core below it never includes it") {
+  // cache and memory report through snapshots and hooks (DESIGN.md "Hooks, not calls"): a rule
+  // that let them reach core/profile would hide a dependency cycle.
+  REQUIRE(kAllowed.count("core/profile") == 1);
+  for (const char* module : {"core/base", "core/memory", "core/cache", "core/tier"}) {
+    for (const std::string& allowed : kAllowed.at(module)) {
+      INFO(module, " may use ", allowed);
+      CHECK(allowed != "core");
+      CHECK(allowed != "core/profile");
+    }
+  }
+}
