@@ -116,14 +116,18 @@ std::string MemorySvg(const MemorySnapshot& snap) {
   out += Fmt("y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" ", kTop + kPlotH, kLeft, kTop + kPlotH);
   out += Fmt("x2=\"%.1f\" y2=\"%.1f\"/></g>\n", kLeft + kPlotW, kTop + kPlotH);
   out += "<g fill=\"#333\" text-anchor=\"middle\">\n";
-  const double x_step = NiceStep(span_s);
-  for (double age = 0; span_s > 0 && age <= span_s + 1e-9; age += x_step) {
-    const double x = kLeft + kPlotW * (1 - age / span_s);
+  // Ages in the unit that keeps the labels short: seconds, minutes past 5 min, hours past 2 h.
+  const bool hours = span_s > 7200, minutes = !hours && span_s > 300;
+  const double unit_s = hours ? 3600 : minutes ? 60 : 1;
+  const double x_step = NiceStep(span_s / unit_s);
+  for (double age = 0; span_s > 0 && age * unit_s <= span_s + 1e-9; age += x_step) {
+    const double x = kLeft + kPlotW * (1 - age * unit_s / span_s);
     out += Fmt("<text x=\"%.1f\" y=\"%.1f\">", x, kTop + kPlotH + 16);
     out += Fmt(age == 0 ? "now</text>\n" : "-%g</text>\n", age);
   }
-  out += Fmt("<text x=\"%.1f\" y=\"%.1f\">seconds before the newest sample</text>\n",
-             kLeft + kPlotW / 2, kHeight - 10);
+  out += Fmt("<text x=\"%.1f\" y=\"%.1f\">", kLeft + kPlotW / 2, kHeight - 10);
+  out += hours ? "hours" : minutes ? "minutes" : "seconds";
+  out += " before the newest sample</text>\n";
   out += Fmt("<text transform=\"translate(18 %.1f) rotate(-90)\">MiB</text>\n", kTop + kPlotH / 2);
   out += "</g>\n";
   // Legend, top kind first (as stacked).

@@ -102,6 +102,11 @@ TEST_CASE("memory svg: no samples and one sample still make a well-formed plot")
   const std::string one = MemorySvg(Snapshot(1));
   CHECK_MESSAGE(WellFormed(one, &why), why);
   CHECK(Count(one, "class=\"kind\"") == cache::MemorySplit::kKinds);
+  // Ten minutes of history: the x axis counts minutes.
+  const std::string ten = MemorySvg(Snapshot(601));
+  CHECK_MESSAGE(WellFormed(ten, &why), why);
+  CHECK(ten.find("minutes before the newest sample") != std::string::npos);
+  CHECK(ten.find(">-10<") != std::string::npos);
 }
 
 TEST_CASE("memory json: latest sample, every kind, one value per sample in each series") {
