@@ -1,4 +1,5 @@
-// SplitMemory: StoreStats' byte figures mapped onto the kinds of memory_split.h.
+// SplitMemory: StoreStats' byte figures mapped onto the kinds of memory_split.h. Pure and
+// thread-safe; invariant: the six accounted kinds sum to StoreStats::budget_used().
 #include "core/cache/memory_split.h"
 
 namespace kmd::cache {

@@ -1,4 +1,5 @@
 // MemoryJson: written by hand (numbers and fixed ASCII keys only, so nothing needs escaping).
+// Pure and thread-safe; the Json helper tracks only whether the next value needs a comma.
 #include "core/profile/memory_json.h"
 
 #include <functional>

@@ -1,4 +1,5 @@
-// ResidentBytes and ReadMalloc: one /proc read and one mallinfo2 call each.
+// ResidentBytes and ReadMalloc: one /proc read and one mallinfo2 call each. Stateless and
+// thread-safe (mallinfo2 takes glibc's arena locks briefly).
 #include "core/profile/process_memory.h"
 
 #include <malloc.h>

@@ -1,4 +1,5 @@
 // ServeMemory: routes only; the reports are core/profile's (memory_json.h, memory_svg.h).
+// Each request copies one snapshot out of the monitor (no lock held while rendering).
 #include "server/admin/memory_endpoint.h"
 
 #include "core/profile/memory_json.h"

@@ -1,4 +1,5 @@
 // MemoryStats: names are the JSON's (core/profile/memory_json.cc) flattened with underscores.
+// Reads the monitor's latest sample only (never walks the store): cheap on a worker thread.
 #include "server/dispatch/memory_stats.h"
 
 #include <chrono>
