@@ -74,12 +74,7 @@ void Sample(Json& j, const MemorySample& s) {
   j.Close('}');
   j.Key("page_source");
   j.Open('{');
-  j.Field("allocations", s.page_source.allocations);
-  j.Field("frees", s.page_source.frees);
-  j.Field("bytes", s.page_source.bytes);
-  j.Field("peak_bytes", s.page_source.peak_bytes);
-  j.Field("purges", s.page_source.purges);
-  j.Field("backend_bytes", s.page_source.backend_bytes);
+  s.page_source.ForEach([&j](const char* name, uint64_t value) { j.Field(name, value); });
   j.Close('}');
 }
 

@@ -127,12 +127,9 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   }
   // Where the pages come from (memory.allocator) and what that source counted.
   l.Add("page_source", std::string(memory::PageSourceName(s.page_source)));
-  l.Add("page_source_allocations", s.page_source_stats.allocations);
-  l.Add("page_source_frees", s.page_source_stats.frees);
-  l.Add("page_source_bytes", s.page_source_stats.bytes);
-  l.Add("page_source_peak_bytes", s.page_source_stats.peak_bytes);
-  l.Add("page_source_purges", s.page_source_stats.purges);
-  l.Add("page_source_backend_bytes", s.page_source_stats.backend_bytes);
+  s.page_source_stats.ForEach([&l](const char* name, uint64_t value) {
+    l.Add(std::string("page_source_").append(name), value);
+  });
   if (s.curr_items > 0) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.2f", s.overhead_per_item());

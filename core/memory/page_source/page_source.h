@@ -46,6 +46,18 @@ struct PageSourceStats {
   // glibc's mmapped + heap bytes, the arena's touched pages); for jemalloc, mimalloc and glibc
   // that includes whatever else the library serves in this process.
   uint64_t backend_bytes = 0;
+
+  // Calls f(name, value) for each figure, in declaration order: the one list that stats, JSON
+  // and other reports render.
+  template <class F>
+  void ForEach(F&& f) const {
+    f("allocations", allocations);
+    f("frees", frees);
+    f("bytes", bytes);
+    f("peak_bytes", peak_bytes);
+    f("purges", purges);
+    f("backend_bytes", backend_bytes);
+  }
 };
 
 class PageSource {
