@@ -30,6 +30,7 @@ struct ListenConfig {
 struct MemoryConfig {
   uint64_t limit = 64 * kMiB;       // -m, bytes: the RAM tier's budget (see DESIGN.md "Memory")
   bool evictions = true;            // -M turns it off: answer out-of-memory instead of evicting
+  uint64_t page_size = 0;           // slab page bytes; 0 = auto (see EffectivePageSize in load.h)
   std::string allocator = "arena";  // item pages: arena | system | jemalloc | mimalloc
   bool huge_pages = false;          // arena only: MAP_HUGETLB pages (else THP advice)
   std::string process_allocator = "system";  // malloc for the rest: system | jemalloc | mimalloc

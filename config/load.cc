@@ -5,6 +5,7 @@
 #include "config/load.h"
 
 #include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <thread>
 
@@ -327,6 +328,11 @@ std::string HelpText() {
   return out;
 }
 
+uint64_t EffectivePageSize(const MemoryConfig& memory) {
+  if (memory.page_size != 0) return memory.page_size;
+  return std::bit_floor(std::clamp<uint64_t>(memory.limit / 1024, kMinPageSize, kMaxPageSize));
+}
+
 std::string_view EffectiveLogLevel(const LogConfig& log) {
   // memcached: -v errors and warnings, -vv client commands, -vvv internal state transitions.
   std::string_view implied = log.verbosity >= 3   ? "trace"
@@ -353,6 +359,11 @@ std::string Validate(Config& config) {
   if (item > kGiB) {
     return "items.max_size (-I) " + FormatSize(item) +
            " is too large: cannot set item size limit higher than a gigabyte";
+  }
+  if (const uint64_t page = config.memory.page_size;
+      page != 0 && (page < kMinPageSize || page > kMaxPageSize || (page & (page - 1)) != 0)) {
+    return "memory.page_size " + FormatSize(page) +
+           " is not allowed: 0 (auto) or a power of two from 64KiB to 1MiB";
   }
   if (config.memory.huge_pages && config.memory.allocator != "arena") {
     return "memory.huge_pages is true with memory.allocator " + config.memory.allocator +

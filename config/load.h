@@ -41,6 +41,13 @@ std::string VersionText();
 // following memcached's meaning of each (warnings, client commands, internal state).
 std::string_view EffectiveLogLevel(const LogConfig& log);
 
+// Slab page bytes the store uses: memory.page_size, or for 0 (auto) memory.limit / 1024 rounded
+// down to a power of two and clamped to [kMinPageSize, kMaxPageSize]. About 1,024 pages make a
+// class's last, partly filled page cost ~0.1% of -m, so fine classes stay cheap at small -m.
+inline constexpr uint64_t kMinPageSize = 64 * kKiB;
+inline constexpr uint64_t kMaxPageSize = kMiB;
+uint64_t EffectivePageSize(const MemoryConfig& memory);
+
 // `stats settings` lines that come from configuration, with memcached's names and value formats,
 // in memcached 1.6.18's order. Run-time state (e.g. `oldest`) is the server's to add.
 std::vector<std::pair<std::string, std::string>> SettingsLines(const Config& config);

@@ -98,13 +98,20 @@ inline constexpr std::array<Descriptor, 5> kListenOptions{{
      .get = [](const Config& c) { return FormatOctalMode(c.listen.unix_mask); }},
 }};
 
-inline constexpr std::array<Descriptor, 5> kMemoryOptions{{
+inline constexpr std::array<Descriptor, 6> kMemoryOptions{{
     {.key = "memory.limit", .type = ValueType::kSize, .default_text = "64MiB",
      .unit = "bytes; a bare number means MiB, as memcached's -m", .min = kMiB,
      .max = 1ull << 50, .bare_unit = kMiB, .short_flag = 'm', .long_flag = "memory-limit",
      .arg_name = "<size>", .help = "item memory (the RAM tier's budget)",
      .set = [](Config& c, const Value& v) { c.memory.limit = v.number; },
      .get = [](const Config& c) { return FormatSize(c.memory.limit); }},
+    {.key = "memory.page_size", .type = ValueType::kSize, .default_text = "0B",
+     .unit = "bytes; 0 = auto", .min = 0, .max = kMiB, .long_flag = "slab-page-size",
+     .arg_name = "<size>",
+     .help = "slab page: a power of two, 64KiB..1MiB; 0 (auto) = memory.limit / 1024 within "
+             "that range, so that every slab class in use costs little even at a small -m",
+     .set = [](Config& c, const Value& v) { c.memory.page_size = v.number; },
+     .get = [](const Config& c) { return FormatSize(c.memory.page_size); }},
     {.key = "memory.evictions", .type = ValueType::kBool, .default_text = "true",
      .unit = "bool",
      .help = "evict when memory is full; false answers out-of-memory instead (memcached -M)",

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   kmd::cache::StoreConfig store_config;
   store_config.memory_limit = config.memory.limit;
   store_config.max_item_size = config.items.max_size;
+  store_config.page_size = kmd::config::EffectivePageSize(config.memory);
   store_config.evictions = config.memory.evictions;
   // The config layer validated the names against the same lists.
   store_config.policy =

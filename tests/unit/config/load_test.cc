@@ -386,6 +386,25 @@ TEST_CASE("memory.allocator, memory.huge_pages, memory.process_allocator: values
                   {"memory.huge_pages", "memory.allocator system", "arena"});
 }
 
+TEST_CASE("memory.page_size: auto follows -m within 64KiB..1MiB; a set value must be allowed") {
+  const auto defaults = Run({});
+  REQUIRE(defaults.action == LoadOutcome::kRun);
+  CHECK(defaults.config.memory.page_size == 0);
+  CHECK(EffectivePageSize(defaults.config.memory) == 64 * kKiB);  // -m 64: 1,024 pages
+  CHECK(EffectivePageSize(Run({"-m", "8"}).config.memory) == 64 * kKiB);
+  CHECK(EffectivePageSize(Run({"-m", "300"}).config.memory) == 256 * kKiB);
+  CHECK(EffectivePageSize(Run({"-m", "1024"}).config.memory) == kMiB);
+  CHECK(EffectivePageSize(Run({"-m", "65536"}).config.memory) == kMiB);
+  const auto set = Run({"--slab-page-size", "512KiB"});
+  REQUIRE(set.action == LoadOutcome::kRun);
+  CHECK(EffectivePageSize(set.config.memory) == 512 * kKiB);
+  TempFile file("memory:\n  page_size: 128KiB\n");
+  CHECK(EffectivePageSize(Run({"--config", file.path()}).config.memory) == 128 * kKiB);
+  CheckUsageError(Run({"--slab-page-size", "96KiB"}), {"memory.page_size", "96", "power of two"});
+  CheckUsageError(Run({"--slab-page-size", "32KiB"}), {"memory.page_size", "64KiB", "1MiB"});
+  CheckUsageError(Run({"--slab-page-size", "2MiB"}), {"memory.page_size"});
+}
+
 TEST_CASE("-U 0 is silent; a non-zero UDP port is accepted with a warning") {
   const auto zero = Run({"-U", "0"});
   REQUIRE(zero.action == LoadOutcome::kRun);

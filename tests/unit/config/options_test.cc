@@ -38,7 +38,7 @@ TEST_CASE("setting a value through a descriptor changes exactly its own key") {
       std::string text = d.type == ValueType::kString     ? "x"
                          : d.type == ValueType::kHostPort ? "10.1.2.3:1"
                          : d.type == ValueType::kOctal    ? "0711"
-                         : d.type == ValueType::kSize     ? "1GiB"
+                         : d.type == ValueType::kSize     ? (d.max < kGiB ? "1MiB" : "1GiB")
                          : d.type == ValueType::kDuration
                              ? "7s"
                              : std::to_string(std::max<uint64_t>(d.min, 1));
