@@ -45,27 +45,11 @@ def wait_port(port, deadline=10.0):
     raise RuntimeError(f"server on port {port} did not come up")
 
 
-def slab_stats(conn):
-    """{class: {field: int}} from `stats slabs` (memcached's names, which kotoba-memd keeps)."""
-    conn.sock.sendall(b"stats slabs\r\n")
-    out = {}
-    while True:
-        parts = conn.line().decode().split(" ")
-        if parts[0] == "END":
-            return out
-        if len(parts) == 3 and ":" in parts[1]:
-            cls, field = parts[1].split(":", 1)
-            try:
-                out.setdefault(int(cls), {})[field] = int(parts[2])
-            except ValueError:
-                pass
-
-
 def new_item_bytes(conn):
     """Chunk bytes held by items of the large classes (chunk >= one 2000-byte item)."""
     need = KEY_SIZE + NEW_SIZE
     return sum(c.get("used_chunks", 0) * c["chunk_size"]
-               for c in slab_stats(conn).values() if c.get("chunk_size", 0) >= need)
+               for c in conn.slab_stats().values() if c.get("chunk_size", 0) >= need)
 
 
 def key(prefix, n):

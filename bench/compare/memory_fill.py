@@ -56,6 +56,21 @@ class Conn:
             if len(parts) == 3 and parts[0] == "STAT":
                 out[parts[1]] = parts[2]
 
+    def slab_stats(self):
+        """{class: {field: int}} from `stats slabs` (memcached's names, which kotoba-memd keeps)."""
+        self.sock.sendall(b"stats slabs\r\n")
+        out = {}
+        while True:
+            parts = self.line().decode().split(" ")
+            if parts[0] == "END":
+                return out
+            if len(parts) == 3 and ":" in parts[1]:
+                cls, field = parts[1].split(":", 1)
+                try:
+                    out.setdefault(int(cls), {})[field] = int(parts[2])
+                except ValueError:
+                    pass
+
     def value_sizes(self, keys):
         """Sizes of the values of `keys` that the server still holds (one multi-key get)."""
         self.sock.sendall(b"get " + b" ".join(keys) + b"\r\n")
@@ -67,6 +82,19 @@ class Conn:
             n = int(parts[3])
             self.exact(n + 2)
             sizes[parts[1]] = n
+
+
+def internal_fragmentation(conn, stats):
+    """Slack / allocated: chunk bytes handed to items minus the items' own bytes (header, key,
+    value), over the chunk bytes. memcached's `bytes` counts item sizes; kotoba-memd's counts
+    chunks and reports the slack itself (slab_slack_bytes)."""
+    used = sum(c.get("used_chunks", 0) * c.get("chunk_size", 0)
+               for c in conn.slab_stats().values())
+    if "slab_slack_bytes" in stats:
+        slack = int(stats["slab_slack_bytes"])
+    else:
+        slack = used - int(stats["bytes"])
+    return slack / used if used else 0.0
 
 
 def vm_rss_bytes(pid):
@@ -140,6 +168,8 @@ def fill(host, port, key_size=16, value_size=100, value_range=None, limit_mib=64
         "evictions": int(s.get("evictions", "0")),
         "mean_key_value_bytes": mean_payload,
         "overhead_per_item": limit / items - mean_payload if items else None,
+        "key_value_bytes_held": payload,
+        "internal_fragmentation": internal_fragmentation(conn, s),
     }
     if pid:
         out.update({
@@ -170,7 +200,9 @@ def main():
     line = (f"server={r['server']} version={r['version']} key={r['key_size']} "
             f"value={r['value']} limit_mib={r['limit_mib']} sets={r['sets']} "
             f"curr_items={r['curr_items']} evictions={r['evictions']} "
-            f"overhead_per_item={r['overhead_per_item']:.2f}")
+            f"overhead_per_item={r['overhead_per_item']:.2f} "
+            f"key_value_bytes_held={r['key_value_bytes_held']} "
+            f"internal_fragmentation={r['internal_fragmentation']:.4f}")
     if args.pid:
         line += f" rss_per_item={r['rss_per_item']:.2f}"
     print(line)
