@@ -48,6 +48,7 @@ constexpr int kTailSearch = 5;
 constexpr uint32_t kPressureCheckEvery = 32;
 constexpr int kVictimTries = 4;   // pages tried per move when earlier ones are pinned
 constexpr int kFinishSpins = 64;  // yields waiting for chunks being filled on a drained page
+constexpr int kCacheSyncSpins = 16;  // yields waiting for threads to return cached chunks
 // Items the crawler examines per shard-lock hold: a worker waiting for the shard waits for at most
 // this many item checks (a few microseconds).
 constexpr size_t kCrawlSlice = 256;
@@ -547,7 +548,13 @@ struct Store::Impl {
       const uint32_t p = static_cast<uint32_t>(page);
       skip.push_back(p);
       if (!slabs->BeginDrain(p, donor)) continue;
-      const PageWalk walk = EvictPage(p, donor, now);
+      PageWalk walk = EvictPage(p, donor, now);
+      // Other threads return cached free chunks of a draining page at their next allocation or
+      // free (SlabAllocator's drain epoch): give busy threads that moment.
+      for (int spin = 0; walk == PageWalk::kBusy && spin < kCacheSyncSpins; ++spin) {
+        std::this_thread::yield();
+        walk = EvictPage(p, donor, now);
+      }
       if (walk == PageWalk::kEmptied) {
         // Chunks handed out just before the drain began are being filled: give them a moment.
         for (int spin = 0; spin < kFinishSpins; ++spin) {
@@ -994,6 +1001,8 @@ struct Store::Impl {
     while (!crawler_wake.wait_for(lock, interval, [this] { return crawler_stop; })) {
       lock.unlock();
       Crawl(SIZE_MAX);
+      // The crawler frees but never allocates: its slab bins would only hold chunks back.
+      slabs->FlushThreadCache();
       lock.lock();
     }
   }

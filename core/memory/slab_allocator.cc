@@ -1,7 +1,10 @@
 // SlabAllocator: pages are claimed from the source one at a time as classes need them (an arena
 // page costs no RSS until a class carves it) and given back only when the allocator is destroyed.
-// Locking: per class, plus the growth mutex while a page is claimed.
+// Locking: per class, plus the growth mutex while a page is claimed. The thread bins in front of
+// Alloc/Free live in slab_thread_cache.cc.
 #include "core/memory/slab_allocator.h"
+
+#include "core/memory/slab_thread_cache.h"
 
 #include <algorithm>
 #include <bit>
@@ -84,10 +87,14 @@ SlabAllocator::SlabAllocator(size_t page_budget_bytes, std::unique_ptr<PageSourc
   page_next_ = std::make_unique<uint32_t[]>(n);
   page_used_ = std::make_unique<uint32_t[]>(n);
   page_flags_ = std::make_unique<uint8_t[]>(n);
+  page_draining_ = std::make_unique<std::atomic<uint8_t>[]>(n);
+  for (uint32_t p = 0; p < n; ++p) page_draining_[p].store(0, std::memory_order_relaxed);
   state_ = std::make_unique<ClassState[]>(classes_.count());
+  InitThreadCaches();
 }
 
 SlabAllocator::~SlabAllocator() {
+  DestroyThreadCaches();
   const uint32_t n = pages_used();
   for (uint32_t p = 0; p < n; ++p) source_->Free(pages_[p].base);
 }
@@ -115,9 +122,7 @@ bool SlabAllocator::ClaimPage(uint32_t* page) {
   return true;
 }
 
-Ref SlabAllocator::Alloc(int cls) {
-  ClassState& s = state_[cls];
-  std::lock_guard lock(s.mu);
+Ref SlabAllocator::AllocLocked(ClassState& s, int cls, bool may_claim) {
   if (s.partial_head != kNoPage) {
     const uint32_t p = s.partial_head;
     const Ref ref = page_free_[p];
@@ -135,7 +140,7 @@ Ref SlabAllocator::Alloc(int cls) {
   const uint32_t per_page = classes_.chunks_per_page(cls);
   if (s.bump_page == kNoPage || s.bump_next >= per_page) {
     uint32_t page;
-    if (!ClaimPage(&page)) return kNullRef;
+    if (!may_claim || !ClaimPage(&page)) return kNullRef;
     // Written before any Ref into the page leaves this mutex, so readers see it.
     pages_[page].cls = static_cast<uint8_t>(cls);
     pages_[page].chunk = classes_.chunk_size(cls);
@@ -146,6 +151,12 @@ Ref SlabAllocator::Alloc(int cls) {
   ++s.used;
   ++page_used_[s.bump_page];
   return (s.bump_page << 16) | s.bump_next++;
+}
+
+Ref SlabAllocator::AllocSlow(int cls) {
+  ClassState& s = state_[cls];
+  std::lock_guard lock(s.mu);
+  return AllocLocked(s, cls, /*may_claim=*/true);
 }
 
 void SlabAllocator::PushFree(ClassState& s, Ref ref) {
@@ -159,15 +170,20 @@ void SlabAllocator::PushFree(ClassState& s, Ref ref) {
   }
 }
 
-void SlabAllocator::Free(Ref ref) {
-  ClassState& s = state_[ClassOf(ref)];
-  std::lock_guard lock(s.mu);
+void SlabAllocator::FreeLocked(ClassState& s, Ref ref) {
   PushFree(s, ref);
   --page_used_[ref >> 16];
   --s.used;
 }
 
+void SlabAllocator::FreeSlow(Ref ref) {
+  ClassState& s = state_[ClassOf(ref)];
+  std::lock_guard lock(s.mu);
+  FreeLocked(s, ref);
+}
+
 bool SlabAllocator::HasFree(int cls) const {
+  if (LocalCachedChunks(cls) != 0) return true;
   const ClassState& s = state_[cls];
   std::lock_guard lock(s.mu);
   return s.partial_head != kNoPage ||
@@ -175,12 +191,14 @@ bool SlabAllocator::HasFree(int cls) const {
 }
 
 SlabClassCounters SlabAllocator::Counters(int cls) const {
+  const uint64_t cached = CachedChunks(cls);
   const ClassState& s = state_[cls];
   std::lock_guard lock(s.mu);
   SlabClassCounters c;
   c.pages = s.pages;
-  c.used_chunks = s.used;
-  c.free_chunks = s.pages * classes_.chunks_per_page(cls) - s.used;
+  // Bins may have changed since CachedChunks read them: a snapshot, clamped to stay sane.
+  c.used_chunks = s.used - std::min(cached, s.used);
+  c.free_chunks = s.pages * classes_.chunks_per_page(cls) - c.used_chunks;
   return c;
 }
 
@@ -198,12 +216,22 @@ std::vector<PageSnapshot> SlabAllocator::Pages(int cls) const {
 }
 
 bool SlabAllocator::BeginDrain(uint32_t page, int cls) {
+  if (!BeginDrainLocked(page, cls)) return false;
+  // The caller is about to wait for the page's chunks: its own bins go first.
+  SyncCache(*LocalCache());
+  return true;
+}
+
+bool SlabAllocator::BeginDrainLocked(uint32_t page, int cls) {
   ClassState& s = state_[cls];
   std::lock_guard lock(s.mu);
   if (page >= pages_used() || pages_[page].cls != cls || (page_flags_[page] & kDraining)) {
     return false;
   }
   page_flags_[page] |= kDraining;
+  page_draining_[page].store(1, std::memory_order_relaxed);
+  // Threads return cached chunks of draining pages before they next use their bins.
+  drain_epoch_.fetch_add(1, std::memory_order_release);
   if (page_flags_[page] & kListed) {
     // Unlink from the partial list: a walk over this class's pages, not its chunks.
     uint32_t* link = &s.partial_head;
@@ -231,6 +259,7 @@ void SlabAllocator::AbortDrain(uint32_t page) {
   ClassState& s = state_[pages_[page].cls];
   std::lock_guard lock(s.mu);
   page_flags_[page] &= static_cast<uint8_t>(~kDraining);
+  page_draining_[page].store(0, std::memory_order_relaxed);
   if (page_free_[page] != kNullRef && !(page_flags_[page] & kListed)) {
     page_next_[page] = s.partial_head;
     s.partial_head = page;
@@ -255,6 +284,7 @@ bool SlabAllocator::FinishDrain(uint32_t page, int to) {
   pages_[page].cls = static_cast<uint8_t>(to);
   pages_[page].chunk = classes_.chunk_size(to);
   page_flags_[page] = 0;
+  page_draining_[page].store(0, std::memory_order_relaxed);
   ++s.pages;
   const uint32_t per_page = classes_.chunks_per_page(to);
   if (s.bump_page == kNoPage || s.bump_next >= per_page) {

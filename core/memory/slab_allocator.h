@@ -7,9 +7,14 @@
 // a hash of the page-aligned address (sources hand out pages aligned to their size): one multiply
 // and usually one load from a table of 2 slots per page.
 // Free chunks sit on per-page free lists (so a page can be taken out of circulation in O(1));
-// a class keeps a list of its pages that have free chunks.
+// a class keeps a list of its pages that have free chunks. In front of them, each thread keeps a
+// small bin of free chunks per class (slab_thread_cache.cc): Alloc and Free of classes up to
+// 32 KiB touch only the calling thread's bin, and the class mutex is taken once per refill or
+// flush of half a bin. A cached chunk counts as handed out for its page (so a page holding one
+// cannot finish a drain) and as free in Counters().
 // Thread-safety: every method may be called from any thread; each class has its own mutex, and
-// claiming a new page takes the growth mutex under it (the growth mutex is the leaf lock).
+// claiming a new page takes the growth mutex under it (the growth mutex is the leaf lock). A bin
+// is touched only by its thread, except that Counters() reads its fill level (an atomic).
 // Invariants: pages_used() * page_size() <= the budget given at construction, always. The
 // allocator writes only bytes [0, 4) of a free chunk, and a page given to a new class is zeroed
 // (sources hand out zeroed pages; a moved page is cleared), so a chunk's bytes beyond 4 are
@@ -85,13 +90,25 @@ class SlabAllocator {
   uint32_t page_budget() const { return page_budget_; }
   uint32_t pages_used() const { return pages_used_.load(std::memory_order_relaxed); }
 
-  // A chunk of class `cls` from its free list or a fresh page; kNullRef when the class has no
-  // free chunk and the page budget is spent (the caller then evicts and retries).
+  // A chunk of class `cls` from the thread's bin, its free list or a fresh page; kNullRef when
+  // the class has no free chunk and the page budget is spent (the caller then evicts and retries).
   Ref Alloc(int cls);
-  // Returns a chunk to its class. The chunk's first 4 bytes are overwritten (free-list link).
+  // Returns a chunk to its class. The chunk's first 4 bytes are overwritten (free-list link) once
+  // it leaves the thread's bin.
   void Free(Ref ref);
   // True if class `cls` has a free chunk right now (a hint: another thread may take it).
   bool HasFree(int cls) const;
+  // Gives the calling thread's cached chunks back to their pages. A thread that stops allocating
+  // for a while (a background crawler after its pass, an idle worker asked by the store) calls it
+  // so that no page waits on its bins to finish a drain.
+  void FlushThreadCache();
+  // Cached chunks of class `cls` in every thread's bin (a snapshot).
+  uint64_t CachedChunks(int cls) const;
+  // Chunks a thread's bin of class `cls` holds at most (0: the class is not cached).
+  uint32_t bin_capacity(int cls) const { return bin_cap_[cls]; }
+  // Counts BeginDrain calls; a thread whose bins saw an older count returns chunks of draining
+  // pages before it uses its bins again.
+  uint32_t drain_epoch() const { return drain_epoch_.load(std::memory_order_acquire); }
 
   void* Resolve(Ref ref) const {
     const PageInfo& e = pages_[ref >> 16];
@@ -164,6 +181,24 @@ class SlabAllocator {
   void Init(size_t page_budget_bytes);
   bool ClaimPage(uint32_t* page);
   void PushFree(ClassState& s, Ref ref);
+  // The unbinned paths, with the class mutex held: one chunk out (may claim a page), one back.
+  Ref AllocLocked(ClassState& s, int cls, bool may_claim);
+  void FreeLocked(ClassState& s, Ref ref);
+  Ref AllocSlow(int cls);
+  void FreeSlow(Ref ref);
+  bool BeginDrainLocked(uint32_t page, int cls);
+  // slab_thread_cache.cc
+  struct ThreadCache;
+  ThreadCache* LocalCache();  // the calling thread's bins for this allocator, made on first use
+  ThreadCache* LocalCacheSlow();
+  uint32_t LocalCachedChunks(int cls) const;  // in the calling thread's bin (0 if it has none)
+  [[gnu::noinline]] Ref AllocBinned(int cls);
+  [[gnu::noinline]] void FreeBinned(Ref ref);
+  Ref Refill(ThreadCache& tc, int cls);
+  void FlushBin(ThreadCache& tc, int cls, uint32_t keep);
+  void SyncCache(ThreadCache& tc);  // a drain began: return chunks of draining pages
+  void InitThreadCaches();
+  void DestroyThreadCaches();
 
   SlabClasses classes_;
   size_t page_size_;
@@ -184,7 +219,17 @@ class SlabAllocator {
   std::unique_ptr<uint32_t[]> page_next_;
   std::unique_ptr<uint32_t[]> page_used_;
   std::unique_ptr<uint8_t[]> page_flags_;
+  // kDraining mirrored for the unlocked check in Free (a stale read is repaired by SyncCache).
+  std::unique_ptr<std::atomic<uint8_t>[]> page_draining_;
   std::atomic<uint64_t> pages_moved_{0};
+  // Thread caches: this allocator's unique id (never reused, so a thread's stale entry for a
+  // destroyed allocator never matches), the bin capacity per class, and every thread's bins
+  // (owned here, freed with the allocator; a thread that exits first gives its chunks back).
+  uint64_t id_ = 0;
+  std::unique_ptr<uint32_t[]> bin_cap_;
+  std::atomic<uint32_t> drain_epoch_{0};
+  mutable std::mutex caches_mu_;
+  std::vector<std::unique_ptr<ThreadCache>> caches_;  // guarded by caches_mu_
 };
 
 }  // namespace kmd::memory
