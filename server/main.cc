@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
   if (net_config.limits.max_buffer < ctx.limits.max_multiget_line + 1024) {
     net_config.limits.max_buffer = ctx.limits.max_multiget_line + 1024;
   }
+  net_config.worker_tick = [&store] { store.FlushThreadCache(); };
   kmd::net::NetServer server(net_config, factory, counters);
   try {
     server.Bind();

@@ -1090,6 +1090,8 @@ void Store::Release(void* item) { impl_->DecRef(static_cast<Item*>(item)); }
 
 size_t Store::CrawlExpired(size_t max_items) { return impl_->Crawl(max_items); }
 
+void Store::FlushThreadCache() { impl_->slabs->FlushThreadCache(); }
+
 uint32_t Store::ItemHeaderSize() { return kItemHeaderSize; }
 
 size_t Store::MaxValueSize(size_t key_size) const {

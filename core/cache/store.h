@@ -267,6 +267,11 @@ class Store {
   // crawler thread calls this too; calls are serialized.
   size_t CrawlExpired(size_t max_items);
 
+  // Gives the calling thread's cached free slab chunks back to their pages (SlabAllocator's
+  // thread bins). Threads that may go idle call it now and then (the server's workers every
+  // second) so that no page move waits on an idle thread's bins.
+  void FlushThreadCache();
+
   // Largest key + value the store accepts (for protocol-level E2BIG before reading a value).
   size_t MaxValueSize(size_t key_size) const;
   // Bytes of metadata every item carries (the fixed header; optional fields come on top).

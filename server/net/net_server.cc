@@ -165,6 +165,7 @@ void NetServer::Run() {
   signals_.add(SIGTERM);
   signals_.add(SIGHUP);
   WaitSignal();
+  if (config_.worker_tick) pool_.RunEvery(config_.worker_tick_period, config_.worker_tick);
   pool_.Start();
   if (tcp_) Accept(*tcp_);
   if (unix_) Accept(*unix_);

@@ -36,6 +36,9 @@ struct NetConfig {
   size_t reserved_fds = 0;
   ConnectionLimits limits;
   std::chrono::milliseconds drain_deadline{4000};
+  // Run on every worker thread every worker_tick_period (empty: none).
+  std::function<void()> worker_tick;
+  std::chrono::milliseconds worker_tick_period{1000};
 };
 
 class NetServer {

@@ -21,6 +21,26 @@ void WorkerPool::Start() {
   }
 }
 
+namespace {
+void Arm(boost::asio::steady_timer& timer, std::chrono::milliseconds period,
+         std::shared_ptr<std::function<void()>> task) {
+  timer.expires_after(period);
+  timer.async_wait([&timer, period, task](const boost::system::error_code& ec) {
+    if (ec) return;
+    (*task)();
+    Arm(timer, period, task);
+  });
+}
+}  // namespace
+
+void WorkerPool::RunEvery(std::chrono::milliseconds period, std::function<void()> task) {
+  auto shared = std::make_shared<std::function<void()>>(std::move(task));
+  for (auto& context : contexts_) {
+    timers_.push_back(std::make_unique<boost::asio::steady_timer>(*context));
+    Arm(*timers_.back(), period, shared);
+  }
+}
+
 boost::asio::io_context& WorkerPool::Next() {
   auto& ctx = *contexts_[next_];
   next_ = (next_ + 1) % contexts_.size();

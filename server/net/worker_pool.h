@@ -5,6 +5,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -19,6 +22,9 @@ class WorkerPool {
   ~WorkerPool();
 
   void Start();
+  // Runs `task` on every worker's thread every `period` while the pool runs (per-thread upkeep,
+  // e.g. giving a thread's cached slab chunks back). Call before Start().
+  void RunEvery(std::chrono::milliseconds period, std::function<void()> task);
   // Round-robin choice of the worker for a new connection.
   boost::asio::io_context& Next();
   size_t NextIndex();
@@ -32,6 +38,8 @@ class WorkerPool {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<WorkGuard> guards_;
   std::vector<std::thread> threads_;
+  // After contexts_: destroyed first, while their io_contexts still exist.
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
   size_t next_ = 0;
 };
 
