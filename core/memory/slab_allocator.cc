@@ -4,13 +4,13 @@
 // Alloc/Free live in slab_thread_cache.cc.
 #include "core/memory/slab_allocator.h"
 
-#include "core/memory/slab_thread_cache.h"
-
 #include <algorithm>
 #include <bit>
 #include <cassert>
 #include <cstring>
 #include <new>
+
+#include "core/memory/slab_thread_cache.h"
 
 namespace kmd::memory {
 

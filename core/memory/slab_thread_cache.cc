@@ -8,13 +8,14 @@
 // a thread's stale entry for a destroyed allocator never matches a new one.
 // Drains: BeginDrain bumps drain_epoch_; a thread compares it with its bins' epoch on every
 // Alloc/Free (one relaxed load) and first returns any chunk of a draining page.
+#include "core/memory/slab_thread_cache.h"
+
 #include <algorithm>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "core/memory/slab_allocator.h"
-#include "core/memory/slab_thread_cache.h"
 
 namespace kmd::memory {
 
@@ -76,7 +77,8 @@ void SlabAllocator::InitThreadCaches() {
   bin_cap_ = std::make_unique<uint32_t[]>(classes_.count());
   for (int cls = 0; cls < classes_.count(); ++cls) {
     const uint32_t chunk = classes_.chunk_size(cls);
-    const uint32_t cap = chunk > kMaxCachedChunk ? 0 : std::min(ThreadCache::kMaxBin, kBinBytes / chunk);
+    const uint32_t cap =
+        chunk > kMaxCachedChunk ? 0 : std::min(ThreadCache::kMaxBin, kBinBytes / chunk);
     bin_cap_[cls] = cap >= 2 ? cap : 0;
   }
   std::lock_guard lock(RegistryMutex());
@@ -89,7 +91,8 @@ void SlabAllocator::DestroyThreadCaches() {
 }
 
 SlabAllocator::ThreadCache* SlabAllocator::LocalCache() {
-  if (t_last.id == id_) [[likely]] return static_cast<ThreadCache*>(t_last.cache);
+  if (t_last.id == id_) [[likely]]
+    return static_cast<ThreadCache*>(t_last.cache);
   return LocalCacheSlow();
 }
 
@@ -103,9 +106,8 @@ SlabAllocator::ThreadCache* SlabAllocator::LocalCacheSlow() {
   // First use on this thread: forget entries of destroyed allocators, then make bins.
   {
     std::lock_guard lock(RegistryMutex());
-    std::erase_if(t_local.all, [](const CacheEntry& e) {
-      return Registry().find(e.id) == Registry().end();
-    });
+    std::erase_if(t_local.all,
+                  [](const CacheEntry& e) { return Registry().find(e.id) == Registry().end(); });
   }
   auto made = std::make_unique<ThreadCache>(classes_.count());
   made->epoch = drain_epoch_.load(std::memory_order_acquire);
