@@ -1683,6 +1683,7 @@ StoreStats Store::Stats() const {
     st.policy_live_share = as.current.share;
     st.policy_switches = as.switches;
     st.policy_sample_rate = as.sample_rate;
+    st.policy_scores = as.scores;
     st.policy_bytes += m.policy_reserve;
   }
   st.slabs_moved = m.slabs->pages_moved() - m.slabs_moved_base.load(std::memory_order_relaxed);

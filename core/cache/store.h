@@ -217,6 +217,9 @@ struct StoreStats {
   uint64_t policy_switches = 0;
   double policy_sample_rate = 0;
   uint64_t policy_bytes = 0;
+  // Adaptive only: each candidate policy's weighted miss ratio in its shadow cache (what the
+  // choice of policy_live is made from), in the controller's candidate order.
+  std::vector<std::pair<policy::PolicySpec, double>> policy_scores;
   // The walk that made this snapshot: the longest any one shard lock was held, in nanoseconds
   // (the walk takes the shard locks one at a time, so this is what a request could wait for).
   uint64_t lock_hold_max_ns = 0;

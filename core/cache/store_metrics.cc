@@ -91,6 +91,14 @@ void Policy(const StoreStats& st, Reporter& r) {
   if (st.policy == policy::PolicyKind::kAdaptive) {
     r.Gauge("eviction_policy_sample_ratio", st.policy_sample_rate,
             "Share of keys Adaptive's shadow caches sample");
+    for (const auto& [spec, score] : st.policy_scores) {
+      const std::string share = std::to_string(spec.share);
+      r.Gauge("eviction_policy_shadow_miss_ratio", score,
+              "Adaptive's candidates: weighted miss ratio of each policy in its shadow cache on "
+              "the sampled keys (the lowest wins, with a margin); share = S3-FIFO small queue or "
+              "W-TinyLFU window, %",
+              {{"policy", policy::PolicyName(spec.kind)}, {"share", share}});
+    }
   }
 }
 

@@ -135,6 +135,14 @@ TEST_CASE("metrics: a live scrape passes promtool check metrics and agrees with 
         std::stod(stats.at("page_source_allocations")));
   CHECK(SeriesValue(text, "kotoba_eviction_policy_info{policy=\"" + stats.at("eviction_policy") +
                               "\",live=\"" + stats.at("eviction_policy_live") + "\"}") == 1);
+  // Adaptive (the default) exports what it chooses from: one miss ratio per candidate, and the
+  // live policy is one of them.
+  const std::string live_score = "kotoba_eviction_policy_shadow_miss_ratio{policy=\"" +
+                                 stats.at("eviction_policy_live") + "\",share=\"" +
+                                 stats.at("eviction_policy_live_share") + "\"}";
+  const double score = SeriesValue(text, live_score);
+  CHECK(score >= 0);
+  CHECK(score <= 1);
   // The landing page links /metrics.
   CHECK(HttpGet(d.metrics_port, "/").body.find("/metrics") != std::string::npos);
 }
