@@ -72,6 +72,16 @@ struct ProfileConfig {
   bool enabled = true;
   uint32_t interval_ms = 1000;  // between samples
   uint32_t history = 3600;      // samples kept (the ring buffer behind /debug/memory)
+  uint64_t sample_bytes = 512 * kKiB;  // mean bytes between allocation samples; 0: no sampling
+  std::chrono::milliseconds leak_window{300 * 1000};  // the leak detector's trend window
+  std::string prefix_delimiter = ":";  // /debug/heap's key prefixes end at its first occurrence
+};
+
+// Debugging aids for tests; all off by default.
+struct DebugConfig {
+  // "SITE:BYTES_PER_SECOND,..." (SITE a, b or c): a deliberate leak on the request path, for the
+  // leak detector's tests. Empty: off. ParseLeakRates (values.h) reads it.
+  std::string leak;
 };
 
 // Text-protocol commands memcached gates behind flags.
@@ -96,6 +106,7 @@ struct Config {
   AdminConfig admin;
   ProfileConfig profile;
   CommandsConfig commands;
+  DebugConfig debug;
 
   // Not settings: what the command line asked for.
   bool check_only = false;  // --check-config

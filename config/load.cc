@@ -405,6 +405,16 @@ std::string Validate(Config& config) {
              " is also the port of metrics.listen or admin.listen: they need different ports";
     }
   }
+  if (config.profile.prefix_delimiter.empty() || config.profile.prefix_delimiter.size() > 4) {
+    return "profile.prefix_delimiter \"" + config.profile.prefix_delimiter +
+           "\" must be 1..4 characters";
+  }
+  if (!ParseLeakRates(config.debug.leak)) {
+    return "debug.leak \"" + config.debug.leak +
+           "\" is not a leak list: allowed is empty (off) or comma-separated SITE:RATE, SITE one "
+           "of a, b, c (each once), RATE bytes per second in 1..1GiB (suffixes k, m, g), e.g. "
+           "\"a:64KiB,b:16KiB\"";
+  }
   if (config.listen.udp_port != 0) {
     config.warnings.push_back("-U/--udp-port (listen.udp_port) " +
                               std::to_string(config.listen.udp_port) +

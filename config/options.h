@@ -216,7 +216,7 @@ inline constexpr std::array<Descriptor, 2> kAdminOptions{{
      .get = [](const Config& c) { return c.admin.listen; }},
 }};
 
-inline constexpr std::array<Descriptor, 3> kProfileOptions{{
+inline constexpr std::array<Descriptor, 6> kProfileOptions{{
     {.key = "profile.enabled", .type = ValueType::kBool, .default_text = "true", .unit = "bool",
      .help = "run the live memory monitor (/debug/memory on the admin listener, `stats memory`)",
      .set = [](Config& c, const Value& v) { c.profile.enabled = v.boolean; },
@@ -232,6 +232,37 @@ inline constexpr std::array<Descriptor, 3> kProfileOptions{{
      .help = "memory samples kept for /debug/memory (3600 at 1000 ms: one hour)",
      .set = [](Config& c, const Value& v) { c.profile.history = static_cast<uint32_t>(v.number); },
      .get = [](const Config& c) { return std::to_string(c.profile.history); }},
+    {.key = "profile.sample_bytes", .type = ValueType::kSize, .default_text = "512KiB",
+     .unit = "bytes; a bare number means bytes", .min = 0, .max = kGiB, .bare_unit = 1,
+     .long_flag = "profile-sample-bytes", .arg_name = "<size>",
+     .help = "mean bytes allocated between two sampled allocations (exponential intervals; "
+             "/debug/heap, /debug/leaks by call site); 0 turns allocation sampling off",
+     .set = [](Config& c, const Value& v) { c.profile.sample_bytes = v.number; },
+     .get = [](const Config& c) { return FormatSize(c.profile.sample_bytes); }},
+    {.key = "profile.leak_window", .type = ValueType::kDuration, .default_text = "5m",
+     .unit = "duration; ms, s, m, h (a bare number means seconds)", .min = 1000,
+     .max = 24 * 3600 * 1000, .long_flag = "profile-leak-window", .arg_name = "<duration>",
+     .help = "span of recent memory samples the leak detector judges for steady growth (it keeps "
+             "its own points, independent of profile.history)",
+     .set = [](Config& c, const Value& v) {
+       c.profile.leak_window = std::chrono::milliseconds(static_cast<int64_t>(v.number));
+     },
+     .get = [](const Config& c) { return FormatDuration(c.profile.leak_window); }},
+    {.key = "profile.prefix_delimiter", .type = ValueType::kString, .default_text = ":",
+     .unit = "characters",
+     .help = "/debug/heap groups item writes by key prefix: the key up to the first of these "
+             "characters (1..4 characters)",
+     .set = [](Config& c, const Value& v) { c.profile.prefix_delimiter = v.text; },
+     .get = [](const Config& c) { return c.profile.prefix_delimiter; }},
+}};
+
+inline constexpr std::array<Descriptor, 1> kDebugOptions{{
+    {.key = "debug.leak", .type = ValueType::kString, .default_text = "", .unit = "sites",
+     .long_flag = "debug-leak", .arg_name = "<site:rate,...>",
+     .help = "for tests of the leak detector: leak RATE bytes per second at SITE (a, b or c) on "
+             "the request path, e.g. \"a:64KiB,b:16KiB\"; empty: off",
+     .set = [](Config& c, const Value& v) { c.debug.leak = v.text; },
+     .get = [](const Config& c) { return c.debug.leak; }},
 }};
 
 inline constexpr std::array<Descriptor, 2> kCommandsOptions{{
@@ -279,7 +310,7 @@ inline constexpr std::array<Descriptor, 4> kGeneralOptions{{
 // clang-format on
 #pragma GCC diagnostic pop
 
-inline constexpr std::array<Section, 11> kSections{{
+inline constexpr std::array<Section, 12> kSections{{
     {"", "general", kGeneralOptions},
     {"listen", "where memcached clients connect", kListenOptions},
     {"memory", "the RAM tier", kMemoryOptions},
@@ -291,6 +322,7 @@ inline constexpr std::array<Section, 11> kSections{{
     {"admin", "admin HTTP endpoints", kAdminOptions},
     {"profile", "memory profiler", kProfileOptions},
     {"commands", "protocol commands memcached gates behind flags", kCommandsOptions},
+    {"debug", "debugging aids for tests (all off by default)", kDebugOptions},
 }};
 
 // memcached 1.6.18 flags that map to no descriptor: actions, and flags accepted for compatibility

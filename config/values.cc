@@ -172,4 +172,23 @@ std::string FormatOctalMode(uint32_t mode) {
   return "0" + digits;
 }
 
+std::optional<std::vector<LeakRate>> ParseLeakRates(std::string_view text) {
+  std::vector<LeakRate> out;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    if (comma != std::string_view::npos && text.empty()) return std::nullopt;  // trailing comma
+    const size_t colon = item.find(':');
+    if (colon != 1 || kLeakSites.find(item[0]) == std::string_view::npos) return std::nullopt;
+    const std::optional<uint64_t> rate = ParseSize(item.substr(2), 1);
+    if (!rate || *rate == 0 || *rate > kMaxLeakRate) return std::nullopt;
+    for (const LeakRate& seen : out) {
+      if (seen.site == item[0]) return std::nullopt;
+    }
+    out.push_back({item[0], *rate});
+  }
+  return out;
+}
+
 }  // namespace kmd::config

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kmd::config {
 
@@ -33,6 +34,16 @@ struct HostPort {
 };
 // "host:port" or "[v6addr]:port"; host non-empty, port 0..65535.
 std::optional<HostPort> ParseHostPort(std::string_view text);
+
+// debug.leak: comma-separated "SITE:RATE" with SITE one of kLeakSites, each at most once, and
+// RATE a size per second (ParseSize, bare number bytes) in 1..kMaxLeakRate. Empty text: no sites.
+inline constexpr std::string_view kLeakSites = "abc";
+inline constexpr uint64_t kMaxLeakRate = uint64_t{1} << 30;
+struct LeakRate {
+  char site = 'a';
+  uint64_t bytes_per_second = 0;
+};
+std::optional<std::vector<LeakRate>> ParseLeakRates(std::string_view text);
 
 // Largest binary unit that divides exactly: 67108864 -> "64MiB", 1000 -> "1000B".
 std::string FormatSize(uint64_t bytes);

@@ -1,7 +1,7 @@
 // kotoba-memd entry point: hands argv to config, starts the modules in layer order (store,
-// dispatch, network, metrics, memory monitor, admin), stops them in reverse. Exit codes: 0 clean
-// stop, 1 runtime failure (cannot listen, cannot drop privileges), 2 bad configuration (including
-// a configured metrics.listen or admin.listen that cannot be bound).
+// profiler, dispatch, network, metrics, admin), stops them in reverse. Exit codes: 0 clean stop,
+// 1 runtime failure (cannot listen, cannot drop privileges), 2 bad configuration (including a
+// configured metrics.listen or admin.listen that cannot be bound).
 #include <grp.h>
 #include <pwd.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -21,10 +21,11 @@
 #include "config/load.h"
 #include "core/cache/store.h"
 #include "core/memory/process_env.h"
-#include "core/profile/memory_monitor.h"
 #include "server/admin/memory_endpoint.h"
 #include "server/admin/metrics_endpoint.h"
 #include "server/admin/metrics_listener.h"
+#include "server/admin/profile_endpoint.h"
+#include "server/admin/profiler.h"
 #include "server/dispatch/dispatch_context.h"
 #include "server/dispatch/session_factory.h"
 #include "server/net/net_server.h"
@@ -161,14 +162,19 @@ int main(int argc, char** argv) {
   ctx.settings = [&config](kmd::dispatch::StatLines* out) {
     for (auto& line : kmd::config::SettingsLines(config)) out->push_back(line);
   };
-  // The memory profiler's monitor: sampling starts with the listeners, below.
-  std::unique_ptr<kmd::profile::MemoryMonitor> monitor;
+  // The memory profiler (monitor, allocation sampler, leak detector): sampling starts with the
+  // listeners, below. Declared before the network server, whose workers call its hooks.
+  std::unique_ptr<kmd::admin::Profiler> profiler;
   if (config.profile.enabled) {
-    kmd::profile::MonitorOptions options;
-    options.interval = std::chrono::milliseconds(config.profile.interval_ms);
-    options.history = config.profile.history;
-    monitor = std::make_unique<kmd::profile::MemoryMonitor>(store, options);
-    ctx.memory_monitor = monitor.get();
+    profiler = std::make_unique<kmd::admin::Profiler>(config.profile, store);
+    ctx.memory_monitor = &profiler->monitor();
+  }
+  std::unique_ptr<kmd::dispatch::DebugLeak> debug_leak;
+  if (!config.debug.leak.empty()) {
+    debug_leak = std::make_unique<kmd::dispatch::DebugLeak>(
+        kmd::config::ParseLeakRates(config.debug.leak).value_or(std::vector<kmd::config::LeakRate>{}));
+    ctx.debug_leak = debug_leak.get();
+    spdlog::warn("debug.leak {}: leaking memory on purpose on every request", config.debug.leak);
   }
   kmd::dispatch::DispatchSessionFactory factory(ctx);
 
@@ -197,7 +203,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Declared before the listener, which is destroyed (its thread stopped) first.
-  const kmd::admin::MetricsEndpoint metrics_endpoint({&store, &counters, &latency});
+  const kmd::admin::MetricsEndpoint metrics_endpoint(
+      {&store, &counters, &latency, profiler ? &profiler->leaks() : nullptr});
   kmd::admin::MetricsListener metrics =
       kmd::admin::OpenMetricsListener(config.metrics, kmd::config::MetricsConfig{}.listen);
   kmd::admin::HttpListener admin =
@@ -237,9 +244,12 @@ int main(int argc, char** argv) {
     metrics.server->Start();
     spdlog::info("metrics on {}", metrics.url);
   }
-  if (monitor) monitor->Start();
+  if (profiler) profiler->Start();
   if (admin.server) {
-    if (monitor) kmd::admin::ServeMemory(*admin.server, *monitor);
+    if (profiler) {
+      kmd::admin::ServeMemory(*admin.server, profiler->monitor());
+      kmd::admin::ServeProfile(*admin.server, profiler->leaks(), profiler->heap());
+    }
     admin.server->Start();
     spdlog::info("admin on {}", admin.url);
   }
@@ -249,7 +259,7 @@ int main(int argc, char** argv) {
   server.Run();
   if (admin.server) admin.server->Stop();
   if (metrics.server) metrics.server->Stop();
-  if (monitor) monitor->Stop();
+  if (profiler) profiler->Stop();
 #ifdef KMD_HAVE_SYSTEMD
   sd_notify(0, "STOPPING=1");
 #endif

@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "core/base/hash.h"
+#include "core/base/item_sample_hook.h"
 #include "core/cache/item.h"
 #include "core/cache/policy/adaptive_policy.h"
 #include "core/cache/store_metrics.h"
@@ -1191,7 +1192,21 @@ GetResult Store::Get(const GetArgs& args) {
   return res;
 }
 
+// The write sample names the operation by StoreMode's order.
+static_assert(static_cast<int>(StoreMode::kPrepend) == static_cast<int>(base::ItemWriteOp::kPrepend));
+
 StoreResult Store::Set(const StoreArgs& args) {
+  const StoreResult res = StoreItem(args);
+  if (res.status == OpStatus::kOk) {
+    const base::ItemWriteOp op = args.compare_cas != 0
+                                     ? base::ItemWriteOp::kCas
+                                     : static_cast<base::ItemWriteOp>(args.mode);
+    base::SampleItemWrite(args.key, args.key.size() + args.value.size(), op);
+  }
+  return res;
+}
+
+StoreResult Store::StoreItem(const StoreArgs& args) {
   Impl& m = *impl_;
   StoreResult res;
   if (args.key.empty() || args.key.size() > kMaxKey) {

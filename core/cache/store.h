@@ -284,6 +284,7 @@ class Store {
   friend class ItemRef;
   struct Impl;
   void Release(void* item);
+  StoreResult StoreItem(const StoreArgs& args);  // Set() without the write sample
   std::unique_ptr<Impl> impl_;
 };
 

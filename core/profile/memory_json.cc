@@ -1,56 +1,24 @@
-// MemoryJson: written by hand (numbers and fixed ASCII keys only, so nothing needs escaping).
-// Pure and thread-safe; the Json helper tracks only whether the next value needs a comma.
+// MemoryJson: written by hand with JsonWriter (numbers and fixed ASCII keys only).
+// Pure and thread-safe.
 #include "core/profile/memory_json.h"
 
 #include <functional>
 
+#include "core/profile/json_writer.h"
+
 namespace kmd::profile {
 namespace {
 
-class Json {
- public:
-  explicit Json(std::string& out) : out_(out) {}
-  void Key(std::string_view key) {
-    Comma();
-    out_ += '"';
-    out_ += key;
-    out_ += "\":";
-    first_ = true;
-  }
-  void Field(std::string_view key, uint64_t value) {
-    Key(key);
-    Number(value);
-  }
-  void Number(uint64_t value) {
-    Comma();
-    out_ += std::to_string(value);
-  }
-  void Open(char bracket) {
-    Comma();
-    out_ += bracket;
-    first_ = true;
-  }
-  void Close(char bracket) {
-    out_ += bracket;
-    first_ = false;
-  }
-  // An array of one figure over the history.
-  void Series(std::string_view key, const std::vector<MemorySample>& history,
-              const std::function<uint64_t(const MemorySample&)>& figure) {
-    Key(key);
-    Open('[');
-    for (const MemorySample& s : history) Number(figure(s));
-    Close(']');
-  }
+using Json = JsonWriter;
 
- private:
-  void Comma() {
-    if (!first_) out_ += ',';
-    first_ = false;
-  }
-  std::string& out_;
-  bool first_ = true;
-};
+// An array of one figure over the history.
+void Series(Json& j, std::string_view key, const std::vector<MemorySample>& history,
+            const std::function<uint64_t(const MemorySample&)>& figure) {
+  j.Key(key);
+  j.Open('[');
+  for (const MemorySample& s : history) j.Number(figure(s));
+  j.Close(']');
+}
 
 void Sample(Json& j, const MemorySample& s) {
   j.Open('{');
@@ -111,11 +79,11 @@ std::string MemoryJson(const MemorySnapshot& snap) {
   }
   j.Key("history");
   j.Open('{');
-  j.Series("time_ms", snap.history,
+  Series(j, "time_ms", snap.history,
            [](const MemorySample& s) { return static_cast<uint64_t>(s.time_ms); });
-  j.Series("rss_bytes", snap.history, [](const MemorySample& s) { return s.rss; });
+  Series(j, "rss_bytes", snap.history, [](const MemorySample& s) { return s.rss; });
   for (size_t i = 0; i < cache::MemorySplit::kKinds; ++i) {
-    j.Series(cache::MemorySplit::kNames[i], snap.history,
+    Series(j, cache::MemorySplit::kNames[i], snap.history,
              [i](const MemorySample& s) { return s.split.values()[i]; });
   }
   j.Close('}');

@@ -62,11 +62,14 @@ MemorySample MemoryMonitor::SampleNow() {
   const auto cost = std::chrono::steady_clock::now() - start;
   sample.sample_ns = static_cast<uint32_t>(std::min<int64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(cost).count(), UINT32_MAX));
-  std::lock_guard lock(mu_);
-  ring_.Push(sample);
-  classes_ = std::move(stats.classes);
-  ++taken_;
-  busy_ns_ += sample.sample_ns;
+  {
+    std::lock_guard lock(mu_);
+    ring_.Push(sample);
+    classes_ = std::move(stats.classes);
+    ++taken_;
+    busy_ns_ += sample.sample_ns;
+  }
+  if (options_.observer) options_.observer(sample);
   return sample;
 }
 

@@ -3,12 +3,14 @@
 // source's counters and per-class slab use, and keeps the last `history` samples in a ring.
 // Thread-safety: Start/Stop from the owning thread; SampleNow, Latest, Snapshot from any thread
 // (one mutex guards the ring, held only to copy in or out, never while the store is walked).
-// The store must outlive the monitor. Start() takes the first sample before it returns.
+// The store must outlive the monitor. Start() takes the first sample before it returns; the
+// observer runs on whichever thread takes the sample, outside the ring's mutex.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -25,6 +27,8 @@ struct MonitorOptions {
   size_t history = 3600;
   // Where RSS comes from (tests substitute a figure); default: /proc/self/statm.
   uint64_t (*read_rss)() = &ResidentBytes;
+  // Called with each sample after it is recorded, on the sampling thread (the leak detector).
+  std::function<void(const MemorySample&)> observer;
 };
 
 class MemoryMonitor {

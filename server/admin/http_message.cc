@@ -47,8 +47,24 @@ std::optional<HttpRequestLine> ParseRequestLine(std::string_view head) {
   }
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   if (target.front() != '/') return std::nullopt;
-  out.path = target.substr(0, target.find('?'));
+  const size_t question = target.find('?');
+  out.path = target.substr(0, question);
+  if (question != std::string_view::npos) out.query = target.substr(question + 1);
   return out;
+}
+
+std::string_view QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
 }
 
 std::string ComposeResponse(const HttpResponse& response, bool head_only) {

@@ -12,7 +12,11 @@ namespace kmd::admin {
 struct HttpRequestLine {
   std::string_view method;  // as sent, e.g. "GET"
   std::string_view path;    // the target without its query string, e.g. "/metrics"
+  std::string_view query;   // after the '?', e.g. "format=json"; empty if none
 };
+
+// The value of `name` in a query string ("a=1&b=2"), undecoded; empty if absent.
+std::string_view QueryParam(std::string_view query, std::string_view name);
 
 // Parses "METHOD SP target SP HTTP/1.x" at the start of `head` (ended by CRLF or LF).
 // nullopt when it is not such a line (the caller answers 400).

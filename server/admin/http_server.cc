@@ -67,6 +67,10 @@ HttpServer::HttpServer(std::chrono::milliseconds request_timeout)
 HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Handle(std::string path, HttpHandler handler) {
+  routes_[std::move(path)] = [handler = std::move(handler)](std::string_view) { return handler(); };
+}
+
+void HttpServer::Handle(std::string path, HttpQueryHandler handler) {
   routes_[std::move(path)] = std::move(handler);
 }
 
@@ -143,7 +147,7 @@ HttpResponse HttpServer::Answer(std::string_view head, bool* head_only) const {
     response.body = "not found\n";
     return response;
   }
-  return route->second();
+  return route->second(line->query);
 }
 
 }  // namespace kmd::admin

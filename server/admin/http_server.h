@@ -23,6 +23,8 @@
 namespace kmd::admin {
 
 using HttpHandler = std::function<HttpResponse()>;
+// A handler that reads the query string (the part after '?', undecoded).
+using HttpQueryHandler = std::function<HttpResponse(std::string_view query)>;
 
 class HttpServer {
  public:
@@ -37,6 +39,7 @@ class HttpServer {
 
   // Serves GET and HEAD of `path` (exact match, query string ignored) with `handler`.
   void Handle(std::string path, HttpHandler handler);
+  void Handle(std::string path, HttpQueryHandler handler);
   // Binds and listens on host:port; host is a numeric address or a name to resolve; port 0 lets
   // the kernel pick. Returns the failure (e.g. address in use), or a default error_code.
   std::error_code Listen(const std::string& host, uint16_t port);
@@ -55,7 +58,7 @@ class HttpServer {
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;  // after an accept error (e.g. out of descriptors)
-  std::map<std::string, HttpHandler, std::less<>> routes_;
+  std::map<std::string, HttpQueryHandler, std::less<>> routes_;
   std::thread thread_;
 };
 

@@ -27,6 +27,9 @@ void ServeMemory(HttpServer& server, const profile::MemoryMonitor& monitor) {
         "<html><head><title>kotoba-memd admin</title></head><body><h1>kotoba-memd admin</h1>"
         "<p><a href=\"/debug/memory.svg\">/debug/memory.svg</a> (memory by kind over time)</p>"
         "<p><a href=\"/debug/memory\">/debug/memory</a> (the same as JSON)</p>"
+        "<p><a href=\"/debug/leaks\">/debug/leaks</a> (leak suspects, JSON)</p>"
+        "<p><a href=\"/debug/heap\">/debug/heap</a> (live sampled bytes as collapsed stacks; "
+        "<a href=\"/debug/heap?format=json\">JSON</a>)</p>"
         "<img src=\"/debug/memory.svg\" alt=\"memory by kind\"/></body></html>\n";
     return index;
   });

@@ -109,6 +109,7 @@ net::ProcessResult BinarySession::Process(std::string_view input) {
     pos += pr.consumed;
     const bool close = Execute(req);
     laps_.End(LatencyOf(req.opcode));
+    if (ctx_.debug_leak != nullptr) ctx_.debug_leak->OnRequest();
     if (close) {
       result.close = true;
       break;

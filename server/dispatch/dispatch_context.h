@@ -12,6 +12,7 @@
 #include "core/cache/store.h"
 #include "core/profile/memory_monitor.h"
 #include "protocol/common/parse.h"
+#include "server/dispatch/debug_leak.h"
 #include "server/dispatch/latency.h"
 #include "server/net/session.h"
 
@@ -40,6 +41,8 @@ struct DispatchContext {
   LatencyRecorder* latency = nullptr;
   // The memory profiler's monitor for `stats memory`; null: profile.enabled is false.
   const profile::MemoryMonitor* memory_monitor = nullptr;
+  // debug.leak: the deliberate leak every request pays into; null: off.
+  DebugLeak* debug_leak = nullptr;
 };
 
 }  // namespace kmd::dispatch

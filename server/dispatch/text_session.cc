@@ -122,6 +122,7 @@ net::ProcessResult TextSession::Process(std::string_view input) {
     }
     const bool close = Execute(req_);
     laps_.End(LatencyOf(req_));
+    if (ctx_.debug_leak != nullptr) ctx_.debug_leak->OnRequest();
     if (close) {
       result.close = true;
       break;

@@ -769,3 +769,38 @@ TEST_CASE("profile: defaults, flag and YAML set the monitor; out-of-range values
   TempFile bad("profile:\n  interval_ms: soon\n");
   CheckUsageError(Run({"--config", bad.path()}), {"profile.interval_ms"});
 }
+
+TEST_CASE("profile sampling and leak keys: defaults, flags, and errors name key, value, allowed") {
+  const auto defaults = Run({});
+  REQUIRE(defaults.action == LoadOutcome::kRun);
+  CHECK(defaults.config.profile.sample_bytes == 512 * kKiB);
+  CHECK(defaults.config.profile.leak_window == std::chrono::minutes(5));
+  CHECK(defaults.config.profile.prefix_delimiter == ":");
+  CHECK(defaults.config.debug.leak.empty());
+  const auto flags = Run({"--profile-sample-bytes", "64KiB", "--profile-leak-window", "20s",
+                          "--debug-leak", "a:64KiB,c:4096"});
+  REQUIRE(flags.action == LoadOutcome::kRun);
+  CHECK(flags.config.profile.sample_bytes == 64 * kKiB);
+  CHECK(flags.config.profile.leak_window == std::chrono::seconds(20));
+  CHECK(flags.config.debug.leak == "a:64KiB,c:4096");
+  CheckUsageError(Run({"--debug-leak", "d:100"}), {"debug.leak", "\"d:100\"", "a, b, c"});
+  CheckUsageError(Run({"--debug-leak", "a:0"}), {"debug.leak", "1..1GiB"});
+  CheckUsageError(Run({"--debug-leak", "a:1k,a:2k"}), {"debug.leak", "each once"});
+  CheckUsageError(Run({"--profile-leak-window", "500ms"}), {"profile.leak_window", "1s..24h"});
+  TempFile delimiter("profile:\n  prefix_delimiter: \"\"\n");
+  CheckUsageError(Run({"--config", delimiter.path()}), {"profile.prefix_delimiter", "1..4"});
+}
+
+TEST_CASE("ParseLeakRates reads SITE:RATE lists and rejects anything else") {
+  const auto rates = ParseLeakRates("a:65536,b:16k,c:4KiB");
+  REQUIRE(rates);
+  REQUIRE(rates->size() == 3);
+  CHECK(((*rates)[0].site == 'a' && (*rates)[0].bytes_per_second == 65536));
+  CHECK(((*rates)[1].site == 'b' && (*rates)[1].bytes_per_second == 16384));
+  CHECK(((*rates)[2].site == 'c' && (*rates)[2].bytes_per_second == 4096));
+  CHECK(ParseLeakRates("")->empty());
+  for (const char* bad : {"a", "a:", ":5", "ab:5", "a:5,", "a:5,,b:5", "a:-1", "x:5", "a:2g"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseLeakRates(bad));
+  }
+}
