@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/profile/json_writer.h"
+#include "core/profile/memory_json.h"
 
 namespace kmd::profile {
 namespace {
@@ -78,21 +79,8 @@ std::string HeapReporter::Json() {
   }
   j.Close(']');
   j.Key("slab_classes");
-  j.Open('[');
-  if (monitor_ != nullptr) {
-    for (const cache::ClassStats& k : monitor_->Snapshot().classes) {
-      j.Open('{');
-      j.Field("id", uint64_t{k.id});
-      j.Field("chunk_size", uint64_t{k.chunk_size});
-      j.Field("items", k.items);
-      j.Field("payload_bytes", k.payload_bytes);
-      j.Field("header_bytes", k.header_bytes);
-      j.Field("slack_bytes", k.slack_bytes);
-      j.Field("page_bytes", k.total_pages * k.chunk_size * k.chunks_per_page);
-      j.Close('}');
-    }
-  }
-  j.Close(']');
+  ClassesJson(j, monitor_ != nullptr ? monitor_->Snapshot().classes
+                                     : std::vector<cache::ClassStats>{});
   const ItemWrites writes = items_ != nullptr ? items_->Snapshot() : ItemWrites{};
   j.Key("key_prefixes");
   j.Open('{');

@@ -48,6 +48,24 @@ void Sample(Json& j, const MemorySample& s) {
 
 }  // namespace
 
+void ClassesJson(JsonWriter& j, const std::vector<cache::ClassStats>& classes) {
+  j.Open('[');
+  for (const cache::ClassStats& k : classes) {
+    j.Open('{');
+    j.Field("id", uint64_t{k.id});
+    j.Field("chunk_size", uint64_t{k.chunk_size});
+    j.Field("pages", k.total_pages);
+    j.Field("items", k.items);
+    j.Field("used_chunks", k.used_chunks);
+    j.Field("free_chunks", k.free_chunks);
+    j.Field("payload_bytes", k.payload_bytes);
+    j.Field("header_bytes", k.header_bytes);
+    j.Field("slack_bytes", k.slack_bytes);
+    j.Close('}');
+  }
+  j.Close(']');
+}
+
 std::string MemoryJson(const MemorySnapshot& snap) {
   std::string out;
   out.reserve(256 + snap.history.size() * 8 * 12);
@@ -61,18 +79,7 @@ std::string MemoryJson(const MemorySnapshot& snap) {
   if (snap.has_latest) {
     Sample(j, snap.latest);
     j.Key("classes");
-    j.Open('[');
-    for (const cache::ClassStats& k : snap.classes) {
-      j.Open('{');
-      j.Field("id", uint64_t{k.id});
-      j.Field("chunk_size", uint64_t{k.chunk_size});
-      j.Field("pages", k.total_pages);
-      j.Field("items", k.items);
-      j.Field("used_chunks", k.used_chunks);
-      j.Field("free_chunks", k.free_chunks);
-      j.Close('}');
-    }
-    j.Close(']');
+    ClassesJson(j, snap.classes);
     j.Close('}');
   } else {
     out += "null";

@@ -5,10 +5,13 @@
 
 #include <string>
 
+#include "core/profile/json_writer.h"
 #include "core/profile/memory_sample.h"
 
 namespace kmd::profile {
 
 std::string MemoryJson(const MemorySnapshot& snapshot);
+// Per-class slab use as a JSON array (also /debug/heap's item memory by slab class).
+void ClassesJson(JsonWriter& j, const std::vector<cache::ClassStats>& classes);
 
 }  // namespace kmd::profile
