@@ -70,8 +70,8 @@ struct AdminConfig {
 // The memory profiler's live monitor (core/profile): samples RSS and its split on its own thread.
 struct ProfileConfig {
   bool enabled = true;
-  uint32_t interval_ms = 1000;  // between samples
-  uint32_t history = 3600;      // samples kept (the ring buffer behind /debug/memory)
+  uint32_t interval_ms = 1000;         // between samples
+  uint32_t history = 3600;             // samples kept (the ring buffer behind /debug/memory)
   uint64_t sample_bytes = 512 * kKiB;  // mean bytes between allocation samples; 0: no sampling
   std::chrono::milliseconds leak_window{300 * 1000};  // the leak detector's trend window
   std::string prefix_delimiter = ":";  // /debug/heap's key prefixes end at its first occurrence

@@ -96,13 +96,13 @@ void* AllocOrThrow(Alloc alloc) {
 
 }  // namespace
 
-void* operator new(size_t n) { return Counted(AllocOrThrow([n] { return AllocOrNull(n); }), n); }
+void* operator new(size_t n) {
+  return Counted(AllocOrThrow([n] { return AllocOrNull(n); }), n);
+}
 void* operator new[](size_t n) {
   return Counted(AllocOrThrow([n] { return AllocOrNull(n); }), n);
 }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  return Counted(AllocOrNull(n), n);
-}
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return Counted(AllocOrNull(n), n); }
 void* operator new[](size_t n, const std::nothrow_t&) noexcept {
   return Counted(AllocOrNull(n), n);
 }

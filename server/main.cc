@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<kmd::dispatch::DebugLeak> debug_leak;
   if (!config.debug.leak.empty()) {
     debug_leak = std::make_unique<kmd::dispatch::DebugLeak>(
-        kmd::config::ParseLeakRates(config.debug.leak).value_or(std::vector<kmd::config::LeakRate>{}));
+        kmd::config::ParseLeakRates(config.debug.leak)
+            .value_or(std::vector<kmd::config::LeakRate>{}));
     ctx.debug_leak = debug_leak.get();
     spdlog::warn("debug.leak {}: leaking memory on purpose on every request", config.debug.leak);
   }

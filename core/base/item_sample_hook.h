@@ -1,9 +1,9 @@
 // Item write sampling hook: core/cache calls SampleItemWrite() after each successful store; one
 // write in kItemSampleEvery on average (per thread, at random intervals of 1..2N-1 writes, so
-// that a periodic key pattern cannot alias with the sampling) reaches the hook that core/profile registers, which
-// attributes the written bytes to a key prefix and a command. Unregistered: one relaxed load.
-// Thread-safety: callable from any thread; the hook runs on the writing thread (it must not call
-// back into the store). The hook stays valid for as long as it is registered.
+// that a periodic key pattern cannot alias with the sampling) reaches the hook that core/profile
+// registers, which attributes the written bytes to a key prefix and a command. Unregistered: one
+// relaxed load. Thread-safety: callable from any thread; the hook runs on the writing thread (it
+// must not call back into the store). The hook stays valid for as long as it is registered.
 #pragma once
 
 #include <atomic>

@@ -1193,14 +1193,14 @@ GetResult Store::Get(const GetArgs& args) {
 }
 
 // The write sample names the operation by StoreMode's order.
-static_assert(static_cast<int>(StoreMode::kPrepend) == static_cast<int>(base::ItemWriteOp::kPrepend));
+static_assert(static_cast<int>(StoreMode::kPrepend) ==
+              static_cast<int>(base::ItemWriteOp::kPrepend));
 
 StoreResult Store::Set(const StoreArgs& args) {
   const StoreResult res = StoreItem(args);
   if (res.status == OpStatus::kOk) {
-    const base::ItemWriteOp op = args.compare_cas != 0
-                                     ? base::ItemWriteOp::kCas
-                                     : static_cast<base::ItemWriteOp>(args.mode);
+    const base::ItemWriteOp op =
+        args.compare_cas != 0 ? base::ItemWriteOp::kCas : static_cast<base::ItemWriteOp>(args.mode);
     base::SampleItemWrite(args.key, args.key.size() + args.value.size(), op);
   }
   return res;

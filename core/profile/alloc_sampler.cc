@@ -73,8 +73,8 @@ void AllocSampler::OnFree(void* ptr) {
 
 uint32_t AllocSampler::InternSite(std::span<void* const> frames) {
   const size_t depth = std::min(frames.size(), kMaxFrames);
-  const uint64_t hash = base::HashKey(std::string_view(
-      reinterpret_cast<const char*>(frames.data()), depth * sizeof(void*)));
+  const uint64_t hash = base::HashKey(
+      std::string_view(reinterpret_cast<const char*>(frames.data()), depth * sizeof(void*)));
   for (size_t i = hash % kSiteIndexSlots;; i = (i + 1) % kSiteIndexSlots) {
     const uint32_t entry = site_index_[i];
     if (entry == 0) {

@@ -84,11 +84,11 @@ class AllocSampler {
 
   const bool registered_;
   mutable std::mutex mu_;
-  std::unique_ptr<Site[]> sites_;      // guarded by mu_; [0, site_count_) in use
-  size_t site_count_ = 0;              // guarded by mu_
+  std::unique_ptr<Site[]> sites_;           // guarded by mu_; [0, site_count_) in use
+  size_t site_count_ = 0;                   // guarded by mu_
   std::unique_ptr<uint32_t[]> site_index_;  // hash -> site id + 1 (0: empty); guarded by mu_
-  std::unique_ptr<Slot[]> slots_;      // guarded by mu_
-  SamplerTotals totals_;               // guarded by mu_
+  std::unique_ptr<Slot[]> slots_;           // guarded by mu_
+  SamplerTotals totals_;                    // guarded by mu_
 };
 
 }  // namespace kmd::profile

@@ -15,9 +15,8 @@ std::vector<SiteFigures> LiveSites(const AllocSampler* sampler) {
   if (sampler == nullptr) return sites;
   sites = sampler->Sites();
   std::erase_if(sites, [](const SiteFigures& s) { return s.live_bytes == 0; });
-  std::sort(sites.begin(), sites.end(), [](const SiteFigures& a, const SiteFigures& b) {
-    return a.live_bytes > b.live_bytes;
-  });
+  std::sort(sites.begin(), sites.end(),
+            [](const SiteFigures& a, const SiteFigures& b) { return a.live_bytes > b.live_bytes; });
   return sites;
 }
 
@@ -79,8 +78,8 @@ std::string HeapReporter::Json() {
   }
   j.Close(']');
   j.Key("slab_classes");
-  ClassesJson(j, monitor_ != nullptr ? monitor_->Snapshot().classes
-                                     : std::vector<cache::ClassStats>{});
+  ClassesJson(
+      j, monitor_ != nullptr ? monitor_->Snapshot().classes : std::vector<cache::ClassStats>{});
   const ItemWrites writes = items_ != nullptr ? items_->Snapshot() : ItemWrites{};
   j.Key("key_prefixes");
   j.Open('{');

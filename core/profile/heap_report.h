@@ -21,8 +21,8 @@ class HeapReporter {
   static constexpr size_t kTopSites = 64;
   static constexpr size_t kJsonFrames = 8;
 
-  HeapReporter(const AllocSampler* sampler, const MemoryMonitor* monitor,
-               const ItemProfile* items, uint64_t sample_bytes);
+  HeapReporter(const AllocSampler* sampler, const MemoryMonitor* monitor, const ItemProfile* items,
+               uint64_t sample_bytes);
 
   std::string Collapsed();
   std::string Json();

@@ -46,8 +46,7 @@ class ItemProfile {
   std::string_view Prefix(std::string_view key) const;
 
  private:
-  static void OnWrite(std::string_view key, uint64_t bytes, base::ItemWriteOp op,
-                      uint32_t weight);
+  static void OnWrite(std::string_view key, uint64_t bytes, base::ItemWriteOp op, uint32_t weight);
 
   const std::string delimiters_;
   const bool registered_;

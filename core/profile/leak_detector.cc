@@ -19,10 +19,10 @@ int64_t UnixMillisNow() {
 }
 
 size_t SamplesPerPoint(const LeakOptions& o) {
-  const auto per_window = static_cast<size_t>(std::max<int64_t>(
-      1, o.window.count() / std::max<int64_t>(1, o.interval.count())));
-  return std::max<size_t>(1, (per_window + LeakDetector::kMaxPoints - 2) /
-                                 (LeakDetector::kMaxPoints - 1));
+  const auto per_window = static_cast<size_t>(
+      std::max<int64_t>(1, o.window.count() / std::max<int64_t>(1, o.interval.count())));
+  return std::max<size_t>(
+      1, (per_window + LeakDetector::kMaxPoints - 2) / (LeakDetector::kMaxPoints - 1));
 }
 
 size_t PointsPerWindow(const LeakOptions& o, size_t step) {

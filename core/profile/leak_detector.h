@@ -3,14 +3,14 @@
 // `unaccounted` (RSS minus every accounted kind), which must grow both as it is and with free slab
 // space counted as unaccounted too: the first fill of slab pages (accounted when handed to a
 // class, resident only once touched) raises only the first, items freed only the second; a
-// leak raises both. (b) Per allocation site, the live bytes the AllocSampler estimates. Series hold at most kMaxPoints points: a point is taken
-// every `step` samples (unaccounted: the median of the step's samples, so one noisy sample does
-// not move it). Nothing is judged before the series span the window, so start-up growth is in
-// the past by then; warm-up growth that flattens fails the rule's newer-half tests.
-// A finding, once made, stays listed (active while the series still grows); on_found runs once
-// per finding when first made. Thread-safety: Observe (monitor thread), Analyze, Report and
-// VisitCounters from any thread (one mutex; the analysis runs under it, a few ms at most). The
-// sampler (may be null: unaccounted only) must outlive the detector.
+// leak raises both. (b) Per allocation site, the live bytes the AllocSampler estimates. Series hold
+// at most kMaxPoints points: a point is taken every `step` samples (unaccounted: the median of the
+// step's samples, so one noisy sample does not move it). Nothing is judged before the series span
+// the window, so start-up growth is in the past by then; warm-up growth that flattens fails the
+// rule's newer-half tests. A finding, once made, stays listed (active while the series still
+// grows); on_found runs once per finding when first made. Thread-safety: Observe (monitor thread),
+// Analyze, Report and VisitCounters from any thread (one mutex; the analysis runs under it, a few
+// ms at most). The sampler (may be null: unaccounted only) must outlive the detector.
 #pragma once
 
 #include <chrono>
@@ -105,9 +105,9 @@ class LeakDetector {
   size_t held_ = 0;            // points held; guarded by mu_
   int64_t first_ms_ = -1;      // guarded by mu_
   int64_t last_ms_ = 0;        // guarded by mu_
-  Series unaccounted_;                    // guarded by mu_
-  Series unaccounted_free_;               // unaccounted + slab_free; guarded by mu_
-  std::vector<Series> sites_;             // by site id; guarded by mu_
+  Series unaccounted_;         // guarded by mu_
+  Series unaccounted_free_;    // unaccounted + slab_free; guarded by mu_
+  std::vector<Series> sites_;  // by site id; guarded by mu_
   std::map<int64_t, LeakFinding> found_;  // by site id; guarded by mu_
   FrameNamer namer_;                      // guarded by mu_
 };

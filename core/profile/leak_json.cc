@@ -27,7 +27,7 @@ std::string LeakJson(const LeakReport& report) {
     j.Open('{');
     j.Field("site", f.site);
     j.Field("kind", std::string_view(f.site_id == LeakFinding::kUnaccounted ? "unaccounted"
-                                                                             : "allocation_site"));
+                                                                            : "allocation_site"));
     j.Field("active", f.active);
     j.Field("bytes_per_second", f.bytes_per_second);
     j.Field("confidence", f.confidence);

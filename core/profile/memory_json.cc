@@ -87,11 +87,11 @@ std::string MemoryJson(const MemorySnapshot& snap) {
   j.Key("history");
   j.Open('{');
   Series(j, "time_ms", snap.history,
-           [](const MemorySample& s) { return static_cast<uint64_t>(s.time_ms); });
+         [](const MemorySample& s) { return static_cast<uint64_t>(s.time_ms); });
   Series(j, "rss_bytes", snap.history, [](const MemorySample& s) { return s.rss; });
   for (size_t i = 0; i < cache::MemorySplit::kKinds; ++i) {
     Series(j, cache::MemorySplit::kNames[i], snap.history,
-             [i](const MemorySample& s) { return s.split.values()[i]; });
+           [i](const MemorySample& s) { return s.split.values()[i]; });
   }
   j.Close('}');
   j.Close('}');

@@ -69,9 +69,9 @@ std::string ShortFrame(std::string_view name) {
     if (angle == 0 && paren == 0 && out.ends_with("operator")) {
       // The operator's own symbol is part of the name, not a bracket: copy it.
       const std::string_view rest = name.substr(i);
-      const size_t len = rest.starts_with("()") || rest.starts_with("[]") || rest.starts_with("<<") ||
-                                 rest.starts_with(">>") || rest.starts_with("<=") ||
-                                 rest.starts_with(">=")
+      const size_t len = rest.starts_with("()") || rest.starts_with("[]") ||
+                                 rest.starts_with("<<") || rest.starts_with(">>") ||
+                                 rest.starts_with("<=") || rest.starts_with(">=")
                              ? 2
                              : (rest.starts_with("<") || rest.starts_with(">") ? 1 : 0);
       if (len > 0) {

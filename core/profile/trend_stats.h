@@ -14,8 +14,8 @@ namespace kmd::profile {
 double TheilSenSlope(std::span<const double> t, std::span<const double> y);
 
 struct MannKendall {
-  double s = 0;  // sum over i < j of sign(y[j] - y[i])
-  double z = 0;  // standardised S (continuity corrected); 0 when the variance is 0
+  double s = 0;             // sum over i < j of sign(y[j] - y[i])
+  double z = 0;             // standardised S (continuity corrected); 0 when the variance is 0
   double p_increasing = 1;  // one-sided p-value for an upward trend
 };
 MannKendall MannKendallTest(std::span<const double> y);

@@ -10,7 +10,8 @@ namespace {
 
 void LogFinding(const profile::LeakFinding& f) {
   std::string where;
-  for (size_t i = 0; i < f.stack.size() && i < 4; ++i) where.append(i == 0 ? "" : " <- ").append(f.stack[i]);
+  for (size_t i = 0; i < f.stack.size() && i < 4; ++i)
+    where.append(i == 0 ? "" : " <- ").append(f.stack[i]);
   spdlog::warn("leak suspect: {} grows {:.0f} bytes/s (confidence {:.4f}, {} bytes now){}{}",
                f.site, f.bytes_per_second, f.confidence, f.bytes, where.empty() ? "" : " at ",
                where);
@@ -21,9 +22,10 @@ void LogFinding(const profile::LeakFinding& f) {
 Profiler::Profiler(const config::ProfileConfig& config, const cache::Store& store) {
   const auto interval = std::chrono::milliseconds(config.interval_ms);
   if (config.sample_bytes > 0 && !base::g_alloc_interposed.load()) {
-    spdlog::warn("profile.sample_bytes {}: this executable does not interpose operator new, so no "
-                 "allocation is sampled (/debug/heap and per-site leak detection stay empty)",
-                 config.sample_bytes);
+    spdlog::warn(
+        "profile.sample_bytes {}: this executable does not interpose operator new, so no "
+        "allocation is sampled (/debug/heap and per-site leak detection stay empty)",
+        config.sample_bytes);
   } else if (config.sample_bytes > 0) {
     base::SetSampleInterval(config.sample_bytes);
     sampler_ = std::make_unique<profile::AllocSampler>(true);

@@ -25,12 +25,18 @@ using Clock = std::chrono::steady_clock;
 // Short interval and window so the detector judges within the test; sampling at 64 KiB so a
 // 64 KiB/s site is sampled about once a second.
 std::vector<std::string> ProfileArgs(int admin_port, int metrics_port) {
-  return {"--admin-listen",         "127.0.0.1:" + std::to_string(admin_port),
-          "--metrics-listen",       "127.0.0.1:" + std::to_string(metrics_port),
-          "--profile-interval-ms",  "100",
-          "--profile-leak-window",  "20s",
-          "--profile-sample-bytes", "64KiB",
-          "-t",                     "1"};
+  return {"--admin-listen",
+          "127.0.0.1:" + std::to_string(admin_port),
+          "--metrics-listen",
+          "127.0.0.1:" + std::to_string(metrics_port),
+          "--profile-interval-ms",
+          "100",
+          "--profile-leak-window",
+          "20s",
+          "--profile-sample-bytes",
+          "64KiB",
+          "-t",
+          "1"};
 }
 
 // Light load until `stop`: sets and gets of "user:N" keys (a bounded key space, so the cache
@@ -42,8 +48,8 @@ void DriveLoad(int port, const std::atomic<bool>& stop, std::atomic<int>* failur
     TcpClient& c = conns[i % conns.size()];
     const std::string key = "user:" + std::to_string((i * 2654435761u) % 3000);
     const std::string value(100 + (i * 37) % 1400, 'v');
-    if (c.Request("set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n") !=
-        "STORED\r\n") {
+    if (c.Request("set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value +
+                  "\r\n") != "STORED\r\n") {
       ++*failures;
     }
     if (c.Request("get " + key + "\r\n", "END\r\n").empty()) ++*failures;
@@ -104,8 +110,8 @@ TEST_CASE("leak detector: names the 64 KiB/s leak site within 60 s; a clean run 
   CHECK(leaks.find("{\"site\":\"kmd::dispatch::LeakSiteA\",\"kind\":\"allocation_site\","
                    "\"active\":true") != std::string::npos);
   CHECK(leaks.find("kmd::dispatch::DebugLeak::OnRequest") != std::string::npos);
-  const double rate = Number(
-      leaks, "\"site\":\"kmd::dispatch::LeakSiteA\"[^}]*\"bytes_per_second\":([0-9.e+]+)");
+  const double rate =
+      Number(leaks, "\"site\":\"kmd::dispatch::LeakSiteA\"[^}]*\"bytes_per_second\":([0-9.e+]+)");
   CHECK(rate > 0.4 * 65536);
   CHECK(rate < 2.0 * 65536);
   const double confidence =
@@ -115,16 +121,16 @@ TEST_CASE("leak detector: names the 64 KiB/s leak site within 60 s; a clean run 
   CHECK(Count(leaky.stderr_text(), "leak suspect: kmd::dispatch::LeakSiteA") == 1);
   const std::string metrics = HttpGet(leaky_metrics, "/metrics").body;
   CHECK(Number(metrics, "\nkotoba_leak_suspects ([0-9.e+]+)") >= 1);
-  CHECK(Number(metrics, "\nkotoba_leak_growth_bytes_per_second\\{site=\""
-                        "kmd::dispatch::LeakSiteA\"\\} ([0-9.e+]+)") > 0.4 * 65536);
+  CHECK(Number(metrics,
+               "\nkotoba_leak_growth_bytes_per_second\\{site=\""
+               "kmd::dispatch::LeakSiteA\"\\} ([0-9.e+]+)") > 0.4 * 65536);
 
   const std::string clean_leaks = HttpGet(clean_admin, "/debug/leaks").body;
   INFO("clean /debug/leaks: " << clean_leaks);
   CHECK(clean_leaks.find("\"judging\":true") != std::string::npos);
   CHECK(clean_leaks.find("\"findings\":[]") != std::string::npos);
   CHECK(clean.stderr_text().find("leak suspect") == std::string::npos);
-  CHECK(Number(HttpGet(clean_metrics, "/metrics").body, "\nkotoba_leak_suspects ([0-9.e+]+)") ==
-        0);
+  CHECK(Number(HttpGet(clean_metrics, "/metrics").body, "\nkotoba_leak_suspects ([0-9.e+]+)") == 0);
 
   // /debug/heap: the leak's stack in the collapsed form; items by class, prefix and command.
   const std::string collapsed = HttpGet(leaky_admin, "/debug/heap").body;

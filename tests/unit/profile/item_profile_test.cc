@@ -40,7 +40,8 @@ TEST_CASE("Space-Saving keeps every heavy key, with count - error <= true <= cou
   CHECK(top.size() == 16);
   for (int h = 0; h < 4; ++h) {
     const std::string key = "heavy" + std::to_string(h);
-    auto it = std::find_if(top.begin(), top.end(), [&](const HeavyHitter& x) { return x.key == key; });
+    auto it =
+        std::find_if(top.begin(), top.end(), [&](const HeavyHitter& x) { return x.key == key; });
     REQUIRE(it != top.end());
     CHECK(it->count >= truth[key]);
     CHECK(it->count - it->error <= truth[key]);

@@ -87,7 +87,8 @@ TEST_CASE("JudgeGrowth: a staircase of sampled leaks is growth; one step or warm
   CHECK_FALSE(JudgeGrowth(step.t, step.y, rules).growing);
   CHECK_FALSE(JudgeGrowth(warmup.t, warmup.y, rules).growing);
   // Too few points to judge.
-  CHECK_FALSE(JudgeGrowth(std::span(stairs.t).first(8), std::span(stairs.y).first(8), rules).growing);
+  CHECK_FALSE(
+      JudgeGrowth(std::span(stairs.t).first(8), std::span(stairs.y).first(8), rules).growing);
 }
 
 }  // namespace
