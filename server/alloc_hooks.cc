@@ -4,7 +4,8 @@
 // keep the standard ones. Thread-safety: per-thread counters (trivial thread_locals, no TLS
 // allocation); hooks are called with sampling suspended on the thread. Under ASan this file's
 // definitions take precedence over the sanitizer's operator new, whose malloc still checks.
-// Frames this file adds above the caller (what AllocSampler skips): SampleSlow, operator new.
+// Each operator new passes its own return address (the allocating code) to the hook, which
+// drops the frames above it (this file's and the sampler's, however the build inlined them).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -36,7 +37,8 @@ int64_t DrawInterval(uint64_t mean) {
   return static_cast<int64_t>(-std::log(u) * static_cast<double>(mean)) + 1;
 }
 
-[[gnu::noinline]] void SampleSlow(void* ptr, size_t size, const AllocSampleHooks* hooks) {
+[[gnu::noinline]] void SampleSlow(void* ptr, size_t size, const AllocSampleHooks* hooks,
+                                  void* caller) {
   const uint64_t mean = kmd::base::SampleInterval();
   if (t_rng == 0) {  // first allocation of this thread: seed, start counting, do not sample
     t_rng = (reinterpret_cast<uintptr_t>(&t_rng) * 0x9E3779B97F4A7C15ull) | 1;
@@ -49,14 +51,14 @@ int64_t DrawInterval(uint64_t mean) {
   const double x = static_cast<double>(size) / static_cast<double>(mean);
   const double weight = static_cast<double>(size) / -std::expm1(-x);
   const kmd::base::ScopedAllocSamplingPause pause;
-  hooks->on_sample(ptr, size, static_cast<size_t>(weight));
+  hooks->on_sample(ptr, size, static_cast<size_t>(weight), caller);
 }
 
-[[gnu::always_inline]] inline void* Counted(void* ptr, size_t size) {
+[[gnu::always_inline]] inline void* Counted(void* ptr, size_t size, void* caller) {
   const AllocSampleHooks* hooks = kmd::base::LoadAllocSampleHooks();
   if (hooks == nullptr || ptr == nullptr) return ptr;
   t_bytes_left -= static_cast<int64_t>(size);
-  if (t_bytes_left <= 0) SampleSlow(ptr, size, hooks);
+  if (t_bytes_left <= 0) SampleSlow(ptr, size, hooks, caller);
   return ptr;
 }
 
@@ -96,27 +98,30 @@ void* AllocOrThrow(Alloc alloc) {
 
 }  // namespace
 
+// In each operator new's own body, so that it is that function's return address.
+#define KMD_COUNTED(ptr, size) Counted(ptr, size, __builtin_return_address(0))
+
 void* operator new(size_t n) {
-  return Counted(AllocOrThrow([n] { return AllocOrNull(n); }), n);
+  return KMD_COUNTED(AllocOrThrow([n] { return AllocOrNull(n); }), n);
 }
 void* operator new[](size_t n) {
-  return Counted(AllocOrThrow([n] { return AllocOrNull(n); }), n);
+  return KMD_COUNTED(AllocOrThrow([n] { return AllocOrNull(n); }), n);
 }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return Counted(AllocOrNull(n), n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return KMD_COUNTED(AllocOrNull(n), n); }
 void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  return Counted(AllocOrNull(n), n);
+  return KMD_COUNTED(AllocOrNull(n), n);
 }
 void* operator new(size_t n, std::align_val_t a) {
-  return Counted(AllocOrThrow([n, a] { return AlignedOrNull(n, a); }), n);
+  return KMD_COUNTED(AllocOrThrow([n, a] { return AlignedOrNull(n, a); }), n);
 }
 void* operator new[](size_t n, std::align_val_t a) {
-  return Counted(AllocOrThrow([n, a] { return AlignedOrNull(n, a); }), n);
+  return KMD_COUNTED(AllocOrThrow([n, a] { return AlignedOrNull(n, a); }), n);
 }
 void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return Counted(AlignedOrNull(n, a), n);
+  return KMD_COUNTED(AlignedOrNull(n, a), n);
 }
 void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return Counted(AlignedOrNull(n, a), n);
+  return KMD_COUNTED(AlignedOrNull(n, a), n);
 }
 
 void operator delete(void* p) noexcept { Release(p); }

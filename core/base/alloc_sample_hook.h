@@ -17,8 +17,9 @@ namespace kmd::base {
 struct AllocSampleHooks {
   // A sampled allocation of `size` bytes at `ptr`; `weight` is the bytes it stands for (the
   // unbiased estimate size / (1 - exp(-size / interval))). Runs on the allocating thread with
-  // sampling suspended on it (allocations inside are not sampled).
-  void (*on_sample)(void* ptr, size_t size, size_t weight) = nullptr;
+  // sampling suspended on it (allocations inside are not sampled). `caller` is the return address
+  // into the code that called operator new: the hook's stack starts there.
+  void (*on_sample)(void* ptr, size_t size, size_t weight, void* caller) = nullptr;
   // `ptr` passed the filter (it may have been sampled) and is being freed.
   void (*on_free)(void* ptr) = nullptr;
 };

@@ -58,12 +58,17 @@ AllocSampler::~AllocSampler() {
   }
 }
 
-[[gnu::noinline]] void AllocSampler::OnSample(void* ptr, size_t /*size*/, size_t weight) {
+void AllocSampler::OnSample(void* ptr, size_t /*size*/, size_t weight, void* caller) {
   void* frames[kMaxFrames + kSkipFrames];
   const int n = backtrace(frames, static_cast<int>(kMaxFrames + kSkipFrames));
   AllocSampler* self = g_instance.load(std::memory_order_acquire);
-  if (self == nullptr || n <= kSkipFrames) return;
-  self->Record(ptr, weight, std::span<void* const>(frames + kSkipFrames, n - kSkipFrames));
+  if (self == nullptr) return;
+  // The stack starts at the allocating code: the frame holding the caller's return address.
+  int first = 0;
+  while (first < n && first < kSkipFrames && frames[first] != caller) ++first;
+  if (first == n || first == kSkipFrames) first = 0;  // not seen (no frame info): keep all
+  const int depth = std::min<int>(n - first, static_cast<int>(kMaxFrames));
+  self->Record(ptr, weight, std::span<void* const>(frames + first, depth));
 }
 
 void AllocSampler::OnFree(void* ptr) {

@@ -41,8 +41,9 @@ class AllocSampler {
   static constexpr size_t kMaxFrames = 24;
   static constexpr size_t kMaxSites = 2048;
   static constexpr size_t kPointerSlots = 1 << 15;  // at most half of them used
-  // Frames between the hook and the allocating code: OnSample, SampleSlow, operator new.
-  static constexpr int kSkipFrames = 3;
+  // Frames captured above the allocating code (OnSample, the interposer's, operator new) at
+  // most; the hook drops those up to the caller's return address the interposer passes.
+  static constexpr int kSkipFrames = 8;
 
   // Registers the hooks when `register_hooks` (the daemon); tests drive Record/Forget directly.
   explicit AllocSampler(bool register_hooks);
@@ -76,7 +77,7 @@ class AllocSampler {
     uint64_t weight = 0;
   };
 
-  static void OnSample(void* ptr, size_t size, size_t weight);
+  static void OnSample(void* ptr, size_t size, size_t weight, void* caller);
   static void OnFree(void* ptr);
   uint32_t InternSite(std::span<void* const> frames);  // kMaxSites when full; mu_ held
   size_t FindSlot(const void* ptr) const;              // kPointerSlots when absent; mu_ held

@@ -123,7 +123,8 @@ void LeakDetector::AnalyzeLocked(std::vector<LeakFinding>* found) {
   const int64_t now_ms = last_ms_;
   const std::vector<double> t = Ordered(times_);
   const std::vector<double> u = Ordered(unaccounted_.values);
-  GrowthVerdict verdict = JudgeGrowth(t, u, options_.unaccounted_rules);
+  GrowthVerdict verdict;
+  if (options_.judge_unaccounted) verdict = JudgeGrowth(t, u, options_.unaccounted_rules);
   if (verdict.growing) {
     const GrowthVerdict with_free =
         JudgeGrowth(t, Ordered(unaccounted_free_.values), options_.unaccounted_rules);

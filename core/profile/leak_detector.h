@@ -37,6 +37,9 @@ struct LeakOptions {
   // policy's maps grew a few KiB/s through the first minute of a fill in our runs): a higher one.
   GrowthRules site_rules = {.min_slope = 512};
   GrowthRules unaccounted_rules = {.min_slope = 16 * 1024};
+  // False: only call sites are judged (e.g. under AddressSanitizer, whose quarantine of freed
+  // memory grows RSS by design).
+  bool judge_unaccounted = true;
 };
 
 struct LeakFinding {

@@ -34,6 +34,11 @@ Profiler::Profiler(const config::ProfileConfig& config, const cache::Store& stor
   profile::LeakOptions leak_options;
   leak_options.window = config.leak_window;
   leak_options.interval = interval;
+#if defined(__SANITIZE_ADDRESS__)
+  leak_options.judge_unaccounted = false;
+  spdlog::warn("leak detector: AddressSanitizer's quarantine grows RSS by design, so this build "
+               "judges allocation sites only (the unaccounted-memory trend is off)");
+#endif
   leaks_ = std::make_unique<profile::LeakDetector>(sampler_.get(), leak_options, &LogFinding);
   profile::MonitorOptions options;
   options.interval = interval;

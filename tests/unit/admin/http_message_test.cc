@@ -6,15 +6,25 @@
 namespace kmd::admin {
 namespace {
 
-TEST_CASE("request line: method and path, query string dropped") {
+TEST_CASE("request line: method and path, query string apart") {
   auto line = ParseRequestLine("GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n");
   REQUIRE(line);
   CHECK(line->method == "GET");
   CHECK(line->path == "/metrics");
+  CHECK(line->query == "x=1");
   line = ParseRequestLine("HEAD / HTTP/1.0\n\n");
   REQUIRE(line);
   CHECK(line->method == "HEAD");
   CHECK(line->path == "/");
+  CHECK(line->query.empty());
+}
+
+TEST_CASE("query parameters: found by name, undecoded; absent or bare names are empty") {
+  CHECK(QueryParam("format=json", "format") == "json");
+  CHECK(QueryParam("a=1&format=collapsed&b", "format") == "collapsed");
+  CHECK(QueryParam("a=1&b", "b").empty());
+  CHECK(QueryParam("formats=json", "format").empty());
+  CHECK(QueryParam("", "format").empty());
 }
 
 TEST_CASE("request line: anything else is refused") {

@@ -120,6 +120,13 @@ TEST_CASE("unaccounted: a leak is found; filling free slab space or a warm-up is
     CHECK(h.found[0].site == "unaccounted");
     CHECK(h.found[0].bytes_per_second == doctest::Approx(64 * 1024).epsilon(0.05));
   }
+  SUBCASE("the same leak with the unaccounted trend off: nothing") {
+    LeakOptions options = TestOptions();
+    options.judge_unaccounted = false;
+    Harness h(options);
+    for (int i = 0; i < 240; ++i) h.Sample(i * 0.5, 12e6 + 64 * 1024 * i * 0.5, 50e6);
+    CHECK(h.found.empty());
+  }
   SUBCASE("first fill: unaccounted grows exactly as free slab space shrinks") {
     Harness h(TestOptions());
     for (int i = 0; i < 240; ++i) {
