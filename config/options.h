@@ -232,7 +232,7 @@ inline constexpr std::array<Descriptor, 6> kProfileOptions{{
      .help = "memory samples kept for /debug/memory (3600 at 1000 ms: one hour)",
      .set = [](Config& c, const Value& v) { c.profile.history = static_cast<uint32_t>(v.number); },
      .get = [](const Config& c) { return std::to_string(c.profile.history); }},
-    {.key = "profile.sample_bytes", .type = ValueType::kSize, .default_text = "512KiB",
+    {.key = "profile.sample_bytes", .type = ValueType::kSize, .default_text = "64KiB",
      .unit = "bytes; a bare number means bytes", .min = 0, .max = kGiB, .bare_unit = 1,
      .long_flag = "profile-sample-bytes", .arg_name = "<size>",
      .help = "mean bytes allocated between two sampled allocations (exponential intervals; "

@@ -33,7 +33,7 @@ inline const AllocSampleHooks* LoadAllocSampleHooks() {
 
 // Mean bytes between two samples (exponentially distributed intervals, as tcmalloc and
 // jemalloc's prof sample). 0 disables sampling.
-inline std::atomic<uint64_t> g_alloc_sample_interval{512 * 1024};
+inline std::atomic<uint64_t> g_alloc_sample_interval{64 * 1024};
 inline uint64_t SampleInterval() { return g_alloc_sample_interval.load(std::memory_order_relaxed); }
 void SetSampleInterval(uint64_t bytes);
 

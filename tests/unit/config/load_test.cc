@@ -773,14 +773,14 @@ TEST_CASE("profile: defaults, flag and YAML set the monitor; out-of-range values
 TEST_CASE("profile sampling and leak keys: defaults, flags, and errors name key, value, allowed") {
   const auto defaults = Run({});
   REQUIRE(defaults.action == LoadOutcome::kRun);
-  CHECK(defaults.config.profile.sample_bytes == 512 * kKiB);
+  CHECK(defaults.config.profile.sample_bytes == 64 * kKiB);
   CHECK(defaults.config.profile.leak_window == std::chrono::minutes(5));
   CHECK(defaults.config.profile.prefix_delimiter == ":");
   CHECK(defaults.config.debug.leak.empty());
-  const auto flags = Run({"--profile-sample-bytes", "64KiB", "--profile-leak-window", "20s",
+  const auto flags = Run({"--profile-sample-bytes", "32KiB", "--profile-leak-window", "20s",
                           "--debug-leak", "a:64KiB,c:4096"});
   REQUIRE(flags.action == LoadOutcome::kRun);
-  CHECK(flags.config.profile.sample_bytes == 64 * kKiB);
+  CHECK(flags.config.profile.sample_bytes == 32 * kKiB);
   CHECK(flags.config.profile.leak_window == std::chrono::seconds(20));
   CHECK(flags.config.debug.leak == "a:64KiB,c:4096");
   CheckUsageError(Run({"--debug-leak", "d:100"}), {"debug.leak", "\"d:100\"", "a, b, c"});
