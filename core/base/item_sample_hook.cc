@@ -1,26 +1,15 @@
 // Item write hook registration and the operation names.
 #include "core/base/item_sample_hook.h"
 
+#include <array>
+
 namespace kmd::base {
 
 std::string_view ItemWriteOpName(ItemWriteOp op) {
-  switch (op) {
-    case ItemWriteOp::kSet:
-      return "set";
-    case ItemWriteOp::kAdd:
-      return "add";
-    case ItemWriteOp::kReplace:
-      return "replace";
-    case ItemWriteOp::kAppend:
-      return "append";
-    case ItemWriteOp::kPrepend:
-      return "prepend";
-    case ItemWriteOp::kCas:
-      return "cas";
-    case ItemWriteOp::kCount:
-      break;
-  }
-  return "other";
+  static constexpr std::array<std::string_view, static_cast<size_t>(ItemWriteOp::kCount)> kNames = {
+      "set", "add", "replace", "append", "prepend", "cas"};
+  const auto i = static_cast<size_t>(op);
+  return i < kNames.size() ? kNames[i] : "other";
 }
 
 void SetItemWriteHook(ItemWriteHook hook) {

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace kmd::profile {
 
@@ -63,6 +65,14 @@ class JsonWriter {
       }
     }
     out_ += '"';
+  }
+  // "key":{"name":value,...} of numbers.
+  void Object(std::string_view key,
+              std::initializer_list<std::pair<std::string_view, uint64_t>> fields) {
+    Key(key);
+    Open('{');
+    for (const auto& [name, value] : fields) Field(name, value);
+    Close('}');
   }
   void Open(char bracket) {
     Comma();

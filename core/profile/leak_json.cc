@@ -14,13 +14,10 @@ std::string LeakJson(const LeakReport& report) {
   j.Field("points", uint64_t{report.points});
   j.Field("sites", uint64_t{report.sites});
   j.Field("analysis_us", static_cast<double>(report.analysis_ns) / 1000.0);
-  j.Key("sampler");
-  j.Open('{');
-  j.Field("samples", report.sampler.samples);
-  j.Field("frees", report.sampler.frees);
-  j.Field("dropped", report.sampler.dropped);
-  j.Field("live", report.sampler.live);
-  j.Close('}');
+  j.Object("sampler", {{"samples", report.sampler.samples},
+                       {"frees", report.sampler.frees},
+                       {"dropped", report.sampler.dropped},
+                       {"live", report.sampler.live}});
   j.Key("findings");
   j.Open('[');
   for (const LeakFinding& f : report.findings) {

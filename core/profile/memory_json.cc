@@ -33,13 +33,10 @@ void Sample(Json& j, const MemorySample& s) {
   const auto values = s.split.values();
   for (size_t i = 0; i < values.size(); ++i) j.Field(cache::MemorySplit::kNames[i], values[i]);
   j.Close('}');
-  j.Key("malloc");
-  j.Open('{');
-  j.Field("arena_bytes", s.malloc.arena);
-  j.Field("in_use_bytes", s.malloc.in_use);
-  j.Field("free_bytes", s.malloc.free);
-  j.Field("mmap_bytes", s.malloc.mmap);
-  j.Close('}');
+  j.Object("malloc", {{"arena_bytes", s.malloc.arena},
+                      {"in_use_bytes", s.malloc.in_use},
+                      {"free_bytes", s.malloc.free},
+                      {"mmap_bytes", s.malloc.mmap}});
   j.Key("page_source");
   j.Open('{');
   s.page_source.ForEach([&j](const char* name, uint64_t value) { j.Field(name, value); });
