@@ -48,6 +48,7 @@ std::string MetricsEndpoint::Scrape() const {
   sources_.store->VisitCounters(visitor);
   net::VisitServerCounters(*sources_.counters, base::SystemClock::Instance().NowSeconds(), visitor);
   if (sources_.latency != nullptr) sources_.latency->VisitCounters(visitor);
+  if (sources_.rss != nullptr) sources_.rss->VisitCounters(visitor);
   const uint64_t rss = profile::ResidentBytes();
   VisitProcess(rss, visitor);
   const uint64_t unaccounted =

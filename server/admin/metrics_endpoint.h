@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/cache/store.h"
+#include "core/reclaim/executor/rss_controller.h"
 #include "server/admin/http_server.h"
 #include "server/dispatch/latency.h"
 #include "server/net/session.h"
@@ -20,6 +21,7 @@ struct MetricsSources {
   const cache::Store* store = nullptr;
   const net::ServerCounters* counters = nullptr;
   const dispatch::LatencyRecorder* latency = nullptr;  // optional
+  const reclaim::RssController* rss = nullptr;         // optional (memory.rss_limit)
 };
 
 class MetricsEndpoint {

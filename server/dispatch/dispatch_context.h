@@ -11,6 +11,7 @@
 
 #include "core/cache/store.h"
 #include "core/profile/memory_monitor.h"
+#include "core/reclaim/executor/rss_controller.h"
 #include "protocol/common/parse.h"
 #include "server/dispatch/latency.h"
 #include "server/net/session.h"
@@ -40,6 +41,8 @@ struct DispatchContext {
   LatencyRecorder* latency = nullptr;
   // The memory profiler's monitor for `stats memory`; null: profile.enabled is false.
   const profile::MemoryMonitor* memory_monitor = nullptr;
+  // The RSS controller for the rss_* stats; null: memory.rss_limit is off.
+  const reclaim::RssController* rss_controller = nullptr;
 };
 
 }  // namespace kmd::dispatch
