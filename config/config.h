@@ -5,6 +5,7 @@
 // default_text column of the descriptor tables in options.h (a unit test holds them together).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -34,7 +35,21 @@ struct MemoryConfig {
   std::string allocator = "arena";  // item pages: arena | system | jemalloc | mimalloc
   bool huge_pages = false;          // arena only: MAP_HUGETLB pages (else THP advice)
   std::string process_allocator = "system";  // malloc for the rest: system | jemalloc | mimalloc
+  // RSS the process is held under (core/reclaim): 0 = off; see EffectiveRssLimit for `auto`.
+  uint64_t rss_limit = 0;
+  bool rss_limit_auto = false;
 };
+
+// What memory.rss_limit allows on top of -m, at the least, for buffers, pools, the index's
+// neighbours and the program itself (a lower limit is a configuration error) ...
+inline constexpr uint64_t kRssMinAllowance = 16 * kMiB;
+// ... and what `auto` allows: max(64 MiB, -m / 4).
+inline constexpr uint64_t kRssAutoAllowance = 64 * kMiB;
+// memory.rss_limit in bytes: 0 when off; `auto` = memory.limit + max(64 MiB, memory.limit / 4).
+inline uint64_t EffectiveRssLimit(const MemoryConfig& m) {
+  if (m.rss_limit_auto) return m.limit + std::max(kRssAutoAllowance, m.limit / 4);
+  return m.rss_limit;
+}
 
 struct ConnectionsConfig {
   uint32_t max = 1024;                            // -c

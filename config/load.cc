@@ -370,6 +370,13 @@ std::string Validate(Config& config) {
            ": huge pages apply to allocator arena only (allowed: huge_pages false, or allocator "
            "arena)";
   }
+  if (const uint64_t rss = EffectiveRssLimit(config.memory);
+      rss != 0 && rss < limit + kRssMinAllowance) {
+    return "memory.rss_limit (--rss-limit) " + FormatSize(rss) + " is below memory.limit (-m) " +
+           FormatSize(limit) + " plus the minimum allowance of " + FormatSize(kRssMinAllowance) +
+           " for buffers and pools: allowed: off, auto, or at least " +
+           FormatSize(limit + kRssMinAllowance);
+  }
   if (config.threads < 1) return "threads (-t) is 0: number of threads must be greater than 0";
   if (config.connections.max < 1) {
     return "connections.max (-c) is 0: maximum connections must be greater than 0";

@@ -24,9 +24,10 @@ enum class ValueType {
   kSize,      // bytes; suffixes per ParseSize, a bare number times bare_unit
   kDuration,  // milliseconds held, min/max in milliseconds
   kString,
-  kOctal,     // permission bits
-  kEnum,      // one of the '|'-separated choices
-  kHostPort,  // HOST:PORT
+  kOctal,       // permission bits
+  kEnum,        // one of the '|'-separated choices
+  kHostPort,    // HOST:PORT
+  kSizeOrWord,  // a size as kSize, or one of the '|'-separated words in choices (text = the word)
 };
 
 // A parsed, range-checked value; only the member matching the descriptor's type is meaningful.
@@ -98,7 +99,7 @@ inline constexpr std::array<Descriptor, 5> kListenOptions{{
      .get = [](const Config& c) { return FormatOctalMode(c.listen.unix_mask); }},
 }};
 
-inline constexpr std::array<Descriptor, 6> kMemoryOptions{{
+inline constexpr std::array<Descriptor, 7> kMemoryOptions{{
     {.key = "memory.limit", .type = ValueType::kSize, .default_text = "64MiB",
      .unit = "bytes; a bare number means MiB, as memcached's -m", .min = kMiB,
      .max = 1ull << 50, .bare_unit = kMiB, .short_flag = 'm', .long_flag = "memory-limit",
@@ -137,6 +138,21 @@ inline constexpr std::array<Descriptor, 6> kMemoryOptions{{
              "the daemon re-executes itself once with the library in LD_PRELOAD",
      .set = [](Config& c, const Value& v) { c.memory.process_allocator = v.text; },
      .get = [](const Config& c) { return c.memory.process_allocator; }},
+    {.key = "memory.rss_limit", .type = ValueType::kSizeOrWord, .default_text = "off",
+     .unit = "bytes; a bare number means bytes", .min = 0, .max = 1ull << 50, .bare_unit = 1,
+     .choices = "off|auto", .long_flag = "rss-limit", .arg_name = "<size|auto|off>",
+     .help = "hold the process's RSS under this: near it, buffer pools are shrunk, free memory "
+             "is purged, then the item budget is lowered (and raised back when there is room); "
+             "at least -m + 16MiB; auto = -m + max(64MiB, -m/4); off or 0: no limit",
+     .set = [](Config& c, const Value& v) {
+       c.memory.rss_limit_auto = v.text == "auto";
+       c.memory.rss_limit = v.text.empty() ? v.number : 0;
+     },
+     .get = [](const Config& c) {
+       return c.memory.rss_limit_auto   ? std::string("auto")
+              : c.memory.rss_limit == 0 ? std::string("off")
+                                        : FormatSize(c.memory.rss_limit);
+     }},
 }};
 
 inline constexpr std::array<Descriptor, 3> kConnectionsOptions{{

@@ -54,6 +54,7 @@ std::vector<std::pair<std::string, std::string>> SettingsLines(const Config& c) 
       {"memory_allocator", c.memory.allocator},
       {"huge_pages", c.memory.huge_pages ? "yes" : "no"},
       {"process_allocator", c.memory.process_allocator},
+      {"rss_limit", std::to_string(EffectiveRssLimit(c.memory))},
   };
 }
 
@@ -65,7 +66,8 @@ std::string DumpYaml(const Config& c) {
     for (const Descriptor& d : s.options) {
       std::string value = d.get(c);
       if (d.type == ValueType::kString || d.type == ValueType::kHostPort ||
-          d.type == ValueType::kEnum || d.type == ValueType::kOctal) {
+          d.type == ValueType::kEnum || d.type == ValueType::kOctal ||
+          d.type == ValueType::kSizeOrWord) {
         value = YamlQuote(value);
       }
       const std::string_view leaf = s.name.empty() ? d.key : d.key.substr(s.name.size() + 1);

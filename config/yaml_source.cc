@@ -121,6 +121,9 @@ std::string AllowedText(const Descriptor& d) {
       return "one of " + ChoicesText(d.choices);
     case ValueType::kHostPort:
       return "HOST:PORT with PORT in 0..65535 (IPv6 as [ADDR]:PORT)";
+    case ValueType::kSizeOrWord:
+      return ChoicesText(d.choices) + ", or a size in " + FormatSize(d.min) + ".." +
+             FormatSize(d.max) + " with an optional suffix k, m, g (or KiB, MiB, GiB; any case)";
   }
   return {};
 }
@@ -165,6 +168,16 @@ std::string ApplyText(const Descriptor& d, std::string_view text, Config& config
       if (!ParseHostPort(text)) return "must be " + AllowedText(d);
       value.text = std::string(text);
       break;
+    case ValueType::kSizeOrWord: {
+      if (InChoices(d.choices, text)) {
+        value.text = std::string(text);
+        break;
+      }
+      const std::optional<uint64_t> n = ParseSize(text, d.bare_unit);
+      if (!n || *n < d.min || *n > d.max) return "must be " + AllowedText(d);
+      value.number = *n;
+      break;
+    }
   }
   d.set(config, value);
   return {};

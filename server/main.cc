@@ -21,6 +21,7 @@
 #include "config/load.h"
 #include "core/cache/store.h"
 #include "core/memory/process_env.h"
+#include "core/reclaim/executor/rss_controller.h"
 #include "server/admin/memory_endpoint.h"
 #include "server/admin/metrics_endpoint.h"
 #include "server/admin/metrics_listener.h"
@@ -177,6 +178,20 @@ int main(int argc, char** argv) {
     ctx.debug_leak = debug_leak.get();
     spdlog::warn("debug.leak {}: leaking memory on purpose on every request", config.debug.leak);
   }
+  // memory.rss_limit: the controller, the shrinkers it may call (the network layer's copies
+  // register below) and the admission flag the connections read.
+  kmd::base::ShrinkerRegistry shrinkers;
+  kmd::base::MemoryPressure pressure;
+  std::unique_ptr<kmd::reclaim::RssController> rss_controller;
+  if (const uint64_t rss_limit = kmd::config::EffectiveRssLimit(config.memory); rss_limit != 0) {
+    kmd::reclaim::RssControllerOptions options;
+    options.limit = rss_limit;
+    rss_controller =
+        std::make_unique<kmd::reclaim::RssController>(store, shrinkers, pressure, options);
+    ctx.rss_controller = rss_controller.get();
+    spdlog::info("rss limit {} MiB (item budget {} MiB at most)", rss_limit >> 20,
+                 config.memory.limit >> 20);
+  }
   kmd::dispatch::DispatchSessionFactory factory(ctx);
 
   kmd::net::NetConfig net_config;
@@ -196,6 +211,10 @@ int main(int argc, char** argv) {
     net_config.limits.max_buffer = ctx.limits.max_multiget_line + 1024;
   }
   net_config.worker_tick = [&store] { store.FlushThreadCache(); };
+  if (rss_controller) {
+    net_config.limits.pressure = &pressure;
+    net_config.shrinkers = &shrinkers;
+  }
   kmd::net::NetServer server(net_config, factory, counters);
   try {
     server.Bind();
@@ -205,7 +224,8 @@ int main(int argc, char** argv) {
   }
   // Declared before the listener, which is destroyed (its thread stopped) first.
   const kmd::admin::MetricsEndpoint metrics_endpoint(
-      {&store, &counters, &latency, profiler ? &profiler->leaks() : nullptr});
+      {&store, &counters, &latency, profiler ? &profiler->leaks() : nullptr,
+       rss_controller.get()});
   kmd::admin::MetricsListener metrics =
       kmd::admin::OpenMetricsListener(config.metrics, kmd::config::MetricsConfig{}.listen);
   kmd::admin::HttpListener admin =
@@ -246,6 +266,7 @@ int main(int argc, char** argv) {
     spdlog::info("metrics on {}", metrics.url);
   }
   if (profiler) profiler->Start();
+  if (rss_controller) rss_controller->Start();
   if (admin.server) {
     if (profiler) {
       kmd::admin::ServeMemory(*admin.server, profiler->monitor());
@@ -261,6 +282,7 @@ int main(int argc, char** argv) {
   if (admin.server) admin.server->Stop();
   if (metrics.server) metrics.server->Stop();
   if (profiler) profiler->Stop();
+  if (rss_controller) rss_controller->Stop();
 #ifdef KMD_HAVE_SYSTEMD
   sd_notify(0, "STOPPING=1");
 #endif

@@ -38,4 +38,19 @@ class CounterVisitor {
                               int /*label_count*/ = 0) {}
 };
 
+// One figure of a fixed list, for reporters that keep their metrics as a table.
+struct MetricRow {
+  std::string_view name;
+  MetricKind kind;
+  double value;
+  std::string_view help;
+};
+
+// Visits every row, each with the same labels.
+inline void VisitRows(CounterVisitor& visitor, std::span<const MetricRow> rows,
+                      const MetricLabel* labels = nullptr, int label_count = 0) {
+  for (const MetricRow& r : rows)
+    visitor.Visit(r.name, r.kind, r.value, r.help, labels, label_count);
+}
+
 }  // namespace kmd::base

@@ -201,6 +201,17 @@ struct Store::Impl {
   std::atomic<uint64_t> slabs_moved_base{0};  // allocator's move count at the last ResetStats
   std::unique_ptr<std::atomic<uint32_t>[]> pressure_ticks;
   std::mutex crawl_mu;  // one crawler pass at a time (the Lru::crawl cursor is single)
+  // RSS control: bytes of -m outside the slab pages (index, policy reserves), the budget in force
+  // (at most -m), and one releaser at a time.
+  size_t fixed_bytes = 0;
+  std::atomic<size_t> effective_limit{0};
+  std::mutex release_mu;
+  // Draining pages on their way to being parked, waiting for readers' pins (under release_mu).
+  struct PendingPage {
+    uint32_t page;
+    int cls;
+  };
+  std::vector<PendingPage> pending_release;
   std::atomic<uint64_t> crawler_runs{0};
   std::mutex crawler_wake_mu;
   std::condition_variable crawler_wake;
@@ -231,6 +242,8 @@ struct Store::Impl {
         LivePolicyOwnsBytes(cfg.policy) ? cfg.memory_limit / kLivePolicyShare : 0;
     const size_t fixed = index_bytes + policy_reserve + live_reserve;
     const size_t budget = cfg.memory_limit > fixed ? cfg.memory_limit - fixed : 0;
+    fixed_bytes = fixed;
+    effective_limit.store(cfg.memory_limit, std::memory_order_relaxed);
     memory::PageSourceOptions source_options;
     source_options.kind = cfg.page_source;
     source_options.page_size = page_size;
@@ -490,18 +503,20 @@ struct Store::Impl {
   // Evicts every linked item on the draining `page` of class `cls`, one shard lock at a time.
   // kBusy (nothing evicted) if a chunk is pinned by a reader or handed out but not linked (being
   // filled, or replaced while a reader still holds it); kPinnedMidway if a pin appeared later.
-  PageWalk EvictPage(uint32_t page, int cls, int64_t now) {
+  // `force` (RSS release): pinned items are unlinked too, as a delete would; their chunks come
+  // back to the draining page when the readers let go, so the page empties within the pin bound.
+  PageWalk EvictPage(uint32_t page, int cls, int64_t now, bool force = false) {
     const uint32_t per_page = slabs->classes().chunks_per_page(cls);
     // The page is draining, so no chunk of it can be handed out again: a chunk seen free stays
     // free, and a linked item's key bytes stay in place even after it is freed.
     uint32_t linked = 0;
-    for (uint32_t c = 0; c < per_page; ++c) {
+    for (uint32_t c = 0; c < per_page && !force; ++c) {
       Item* it = ItemAt((page << 16) | c);
       if (!(it->Bits().load(std::memory_order_acquire) & kLinked)) continue;
       if (it->Refs().load(std::memory_order_acquire) > 1) return PageWalk::kBusy;
       ++linked;
     }
-    if (slabs->PageUsed(page) > linked) return PageWalk::kBusy;
+    if (!force && slabs->PageUsed(page) > linked) return PageWalk::kBusy;
     for (uint32_t c = 0; c < per_page; ++c) {
       Item* it = ItemAt((page << 16) | c);
       if (!(it->Bits().load(std::memory_order_acquire) & kLinked)) continue;
@@ -516,7 +531,9 @@ struct Store::Impl {
           hash = h;  // the unlocked read raced a writer: go to the right shard
           continue;
         }
-        if (it->Refs().load(std::memory_order_acquire) != 1) return PageWalk::kPinnedMidway;
+        if (!force && it->Refs().load(std::memory_order_acquire) != 1) {
+          return PageWalk::kPinnedMidway;
+        }
         ClassCounters& cc = CC(s, cls);
         if (Expired(it, now)) {
           ++s.c.reclaimed;
@@ -542,6 +559,14 @@ struct Store::Impl {
     const std::vector<memory::ClassSnapshot> snap = Snapshot(now);
     const int donor = memory::ChooseDonorClass(snap, cls, starved, slabs->classes().largest());
     if (donor < 0) return false;
+    return EmptyOnePage(donor, home, now, [&](uint32_t p) { return slabs->FinishDrain(p, cls); });
+  }
+
+  // Empties one page of `donor` item by item and hands it to `finish` (FinishDrain to another
+  // class, or ReleaseDrained to park it); false if no page could be emptied. Bounded as
+  // MovePageTo. Must be called with no shard lock held.
+  template <class Finish>
+  bool EmptyOnePage(int donor, uint32_t home, int64_t now, Finish finish) {
     std::vector<uint32_t> skip;
     for (int tries = 0; tries < kVictimTries; ++tries) {
       const int64_t page = memory::ChooseVictimPage(slabs->Pages(donor), skip);
@@ -559,7 +584,7 @@ struct Store::Impl {
       if (walk == PageWalk::kEmptied) {
         // Chunks handed out just before the drain began are being filled: give them a moment.
         for (int spin = 0; spin < kFinishSpins; ++spin) {
-          if (slabs->FinishDrain(p, cls)) return true;
+          if (finish(p)) return true;
           std::this_thread::yield();
         }
       }
@@ -572,6 +597,47 @@ struct Store::Impl {
       if (walk != PageWalk::kBusy) return false;  // a page's worth of work is spent
     }
     return false;
+  }
+
+  // ---- RSS control: the effective item budget ----
+
+  size_t PagesFor(size_t limit) const {
+    return memory::SlabAllocator::BudgetPages(limit > fixed_bytes ? limit - fixed_bytes : 0,
+                                              slabs->page_size());
+  }
+
+  size_t ReleasePages(size_t max_pages) {
+    std::lock_guard lock(release_mu);
+    const int64_t now = Now();
+    size_t released = 0;
+    // Pages drained by an earlier call that readers still pinned (or writers were filling):
+    // unlink whatever was linked since, and park those that are empty now.
+    std::erase_if(pending_release, [&](const PendingPage& pending) {
+      EvictPage(pending.page, pending.cls, now, /*force=*/true);
+      if (!slabs->ReleaseDrained(pending.page)) return false;
+      ++released;
+      return true;
+    });
+    std::vector<uint32_t> skip;
+    while (released + pending_release.size() < max_pages &&
+           slabs->pages_live() > slabs->target_pages() + pending_release.size()) {
+      const std::vector<memory::ClassSnapshot> snap = Snapshot(now);
+      const int donor = memory::ChooseDonorClass(snap, /*receiver=*/-1, /*starved=*/true,
+                                                 slabs->classes().largest());
+      if (donor < 0) break;
+      const int64_t victim = memory::ChooseVictimPage(slabs->Pages(donor), skip);
+      if (victim < 0) break;
+      const uint32_t p = static_cast<uint32_t>(victim);
+      skip.push_back(p);
+      if (!slabs->BeginDrain(p, donor)) continue;
+      EvictPage(p, donor, now, /*force=*/true);
+      if (slabs->ReleaseDrained(p)) {
+        ++released;
+      } else {
+        pending_release.push_back({p, donor});
+      }
+    }
+    return released;
   }
 
   void FreeItem(Item* it) {
@@ -1092,6 +1158,29 @@ void Store::Release(void* item) { impl_->DecRef(static_cast<Item*>(item)); }
 size_t Store::CrawlExpired(size_t max_items) { return impl_->Crawl(max_items); }
 
 void Store::FlushThreadCache() { impl_->slabs->FlushThreadCache(); }
+
+size_t Store::SetEffectiveLimit(size_t bytes) {
+  Impl& m = *impl_;
+  // At least one page beyond the fixed part, at most -m.
+  const size_t floor = m.fixed_bytes + m.slabs->page_size();
+  const size_t limit =
+      std::clamp(bytes, std::min(floor, m.config.memory_limit), m.config.memory_limit);
+  m.effective_limit.store(limit, std::memory_order_relaxed);
+  m.slabs->SetTargetPages(static_cast<uint32_t>(m.PagesFor(limit)));
+  return limit;
+}
+
+size_t Store::effective_limit() const {
+  return impl_->effective_limit.load(std::memory_order_relaxed);
+}
+
+size_t Store::budget_in_use() const {
+  return size_t{impl_->slabs->pages_live()} * impl_->slabs->page_size() + impl_->fixed_bytes;
+}
+
+size_t Store::ReleasePages(size_t max_pages) { return impl_->ReleasePages(max_pages); }
+
+void Store::PurgePageSource() { impl_->slabs->page_source().Purge(); }
 
 uint32_t Store::ItemHeaderSize() { return kItemHeaderSize; }
 
@@ -1685,7 +1774,10 @@ StoreStats Store::Stats() const {
   st.limit_maxbytes = m.config.memory_limit;
   st.cmd_flush = m.cmd_flush.load(std::memory_order_relaxed);
   st.index_bytes = m.index_bytes;
-  st.total_pages = m.slabs->pages_used();
+  st.total_pages = m.slabs->pages_live();
+  st.memory_limit_effective = m.effective_limit.load(std::memory_order_relaxed);
+  st.pages_released = m.slabs->pages_released();
+  st.pages_parked = m.slabs->pages_parked();
   st.page_size = m.slabs->page_size();
   st.malloced_bytes = st.total_pages * st.page_size;
   st.item_header_size = kItemHeaderSize;

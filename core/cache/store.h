@@ -227,8 +227,14 @@ struct StoreStats {
   // The page source: its backend and figures (allocations, bytes out, peak, purges).
   memory::PageSourceKind page_source = memory::PageSourceKind::kArena;
   memory::PageSourceStats page_source_stats;
+  // RSS control: the budget in force (-m unless the RSS controller lowered it), pages whose
+  // memory went back to the OS (ever), and pages parked now (out of circulation, no RSS).
+  uint64_t memory_limit_effective = 0;
+  uint64_t pages_released = 0;
+  uint64_t pages_parked = 0;
 
-  // What -m pays for (DESIGN.md "Memory"): slab pages in use, the index, the policies' metadata.
+  // What -m pays for (DESIGN.md "Memory"): slab pages in use (parked pages excluded), the index,
+  // the policies' metadata.
   uint64_t budget_used() const { return total_pages * page_size + index_bytes + policy_bytes; }
   // DESIGN.md's overhead per item: budget used / items - key and value bytes per item.
   double overhead_per_item() const;
@@ -274,6 +280,23 @@ class Store {
   // thread bins). Threads that may go idle call it now and then (the server's workers every
   // second) so that no page move waits on an idle thread's bins.
   void FlushThreadCache();
+  // RSS control (core/reclaim). The item budget in force, clamped to [fixed part + one page, -m]
+  // (the fixed part: index and policy reserves); returns what was set. Lowering it stops new
+  // pages from being claimed at once; the pages above it go in ReleasePages() steps. Raising it
+  // lets pages be claimed again, parked ones first.
+  size_t SetEffectiveLimit(size_t bytes);
+  size_t effective_limit() const;
+  // What -m pays for now, cheaply (no shard lock): pages in circulation plus the fixed part (the
+  // policies' reserve counted whole); Stats().budget_used() is the exact figure.
+  size_t budget_in_use() const;
+  // While more pages are in use than the effective limit allows, drains up to `max_pages` whole
+  // pages (oldest class first; every item on them unlinked, one shard lock per item, never two)
+  // and parks them with their memory given back to the OS. A page whose items readers still pin
+  // is parked by a later call, once they let go (connections bound pins to 5 s). Returns pages
+  // parked by this call. Calls are serialized.
+  size_t ReleasePages(size_t max_pages);
+  // PageSource::Purge: memory of freed pages the backend still holds goes back to the OS.
+  void PurgePageSource();
 
   // Largest key + value the store accepts (for protocol-level E2BIG before reading a value).
   size_t MaxValueSize(size_t key_size) const;

@@ -79,6 +79,26 @@ std::string ActiveMalloc() {
   return "other";
 }
 
+std::string PurgeProcessAllocator() {
+  std::string active = ActiveMalloc();
+  if (active == "glibc") {
+    using Trim = int (*)(size_t);
+    if (auto trim = reinterpret_cast<Trim>(LoadedSymbol(kGlibcSoname, "malloc_trim"))) trim(0);
+  } else if (active == "jemalloc") {
+    using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+    // MALLCTL_ARENAS_ALL (4096) names every arena.
+    if (auto ctl = reinterpret_cast<Mallctl>(LoadedSymbol(kJemallocSoname, "mallctl"))) {
+      ctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+    }
+  } else if (active == "mimalloc") {
+    using Collect = void (*)(bool);
+    if (auto collect = reinterpret_cast<Collect>(LoadedSymbol(kMimallocSoname, "mi_collect"))) {
+      collect(true);
+    }
+  }
+  return active;
+}
+
 LaunchCheck CheckLaunch(ProcessAllocator want, PageSourceKind pages) {
   LaunchCheck c;
   const std::string active = ActiveMalloc();

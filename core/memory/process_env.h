@@ -26,6 +26,12 @@ std::optional<ProcessAllocator> ParseProcessAllocator(std::string_view name);
 // sanitizer's): the global `malloc` symbol compared with each library's own.
 std::string ActiveMalloc();
 
+// Returns what the process's malloc holds but does not use to the OS (the RSS controller's purge
+// step): glibc malloc_trim(0), jemalloc's purge of all arenas, mimalloc's mi_collect(true); nothing
+// for another malloc (a sanitizer's). Returns the allocator's name as ActiveMalloc() spells it.
+// Thread-safe: each library's own call is.
+std::string PurgeProcessAllocator();
+
 // Set (to the allocator's name) in the re-executed process's environment.
 inline constexpr const char* kReexecMarker = "KMD_REEXEC_ALLOCATOR";
 

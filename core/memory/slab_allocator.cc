@@ -1,7 +1,8 @@
 // SlabAllocator: pages are claimed from the source one at a time as classes need them (an arena
-// page costs no RSS until a class carves it) and given back only when the allocator is destroyed.
-// Locking: per class, plus the growth mutex while a page is claimed. The thread bins in front of
-// Alloc/Free live in slab_thread_cache.cc.
+// page costs no RSS until a class carves it) and given back only when the allocator is destroyed;
+// a parked page's memory goes back to the OS earlier (ReleaseDrained), its index is kept.
+// Locking: per class, plus the growth mutex while a page is claimed or parked. The thread bins
+// in front of Alloc/Free live in slab_thread_cache.cc.
 #include "core/memory/slab_allocator.h"
 
 #include <algorithm>
@@ -70,7 +71,10 @@ SlabAllocator::SlabAllocator(size_t page_budget_bytes, std::unique_ptr<PageSourc
   assert(std::has_single_bit(page_size_) && page_size_ >= 1024 && page_size_ <= (16u << 20));
   page_shift_ = std::countr_zero(page_size_);
   page_budget_ = std::min(BudgetPages(page_budget_bytes, page_size_), source_->max_pages());
+  target_pages_.store(page_budget_, std::memory_order_relaxed);
   const uint32_t n = std::max<uint32_t>(page_budget_, 1);
+  decommitted_ = std::make_unique<uint8_t[]>(n);
+  parked_.reserve(n);
   pages_ = std::make_unique<PageInfo[]>(n);
   if (!source_->contiguous().empty()) {
     contiguous_ = source_->contiguous().data();
@@ -99,9 +103,27 @@ SlabAllocator::~SlabAllocator() {
   for (uint32_t p = 0; p < n; ++p) source_->Free(pages_[p].base);
 }
 
+void SlabAllocator::SetTargetPages(uint32_t pages) {
+  target_pages_.store(std::clamp<uint32_t>(pages, 1, std::max<uint32_t>(page_budget_, 1)),
+                      std::memory_order_relaxed);
+}
+
 bool SlabAllocator::ClaimPage(uint32_t* page) {
   std::lock_guard lock(grow_mu_);
   const uint32_t n = pages_used_.load(std::memory_order_relaxed);
+  if (n - static_cast<uint32_t>(parked_.size()) >= target_pages_.load(std::memory_order_relaxed)) {
+    return false;
+  }
+  if (!parked_.empty()) {
+    // A parked page reads as zeros (decommitted, or zeroed when parked): ready for a new class.
+    const uint32_t p = parked_.back();
+    parked_.pop_back();
+    parked_count_.store(static_cast<uint32_t>(parked_.size()), std::memory_order_relaxed);
+    if (decommitted_[p] != 0) source_->Recommit(pages_[p].base);
+    decommitted_[p] = 0;
+    *page = p;
+    return true;
+  }
   if (n >= page_budget_) return false;
   char* base = static_cast<char*>(source_->Allocate());
   if (base == nullptr) return false;
@@ -144,6 +166,8 @@ Ref SlabAllocator::AllocLocked(ClassState& s, int cls, bool may_claim) {
     // Written before any Ref into the page leaves this mutex, so readers see it.
     pages_[page].cls = static_cast<uint8_t>(cls);
     pages_[page].chunk = classes_.chunk_size(cls);
+    page_flags_[page] = 0;  // a reused parked page was left kDraining
+    page_draining_[page].store(0, std::memory_order_relaxed);
     s.bump_page = page;
     s.bump_next = 0;
     ++s.pages;
@@ -267,15 +291,33 @@ void SlabAllocator::AbortDrain(uint32_t page) {
   }
 }
 
+bool SlabAllocator::DetachDrained(uint32_t page) {
+  ClassState& from = state_[pages_[page].cls];
+  std::lock_guard lock(from.mu);
+  if (!(page_flags_[page] & kDraining) || page_used_[page] != 0) return false;
+  // Stays kDraining while between classes, so no one can begin another drain of it.
+  --from.pages;
+  page_free_[page] = kNullRef;
+  return true;
+}
+
+bool SlabAllocator::ReleaseDrained(uint32_t page) {
+  if (!DetachDrained(page)) return false;
+  // Outside any class lock: the madvise (or memset) of a whole page is the slow part.
+  const bool decommitted = source_->Decommit(pages_[page].base);
+  if (!decommitted) std::memset(pages_[page].base, 0, page_size_);
+  std::lock_guard lock(grow_mu_);
+  // kNoClass: BeginDrain and Pages() no longer see it; kDraining stays until it is reclaimed.
+  pages_[page].cls = kNoClass;
+  decommitted_[page] = decommitted ? 1 : 0;
+  parked_.push_back(page);
+  parked_count_.store(static_cast<uint32_t>(parked_.size()), std::memory_order_relaxed);
+  pages_released_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 bool SlabAllocator::FinishDrain(uint32_t page, int to) {
-  {
-    ClassState& from = state_[pages_[page].cls];
-    std::lock_guard lock(from.mu);
-    if (!(page_flags_[page] & kDraining) || page_used_[page] != 0) return false;
-    // Stays kDraining while between classes, so no one can begin another drain of it.
-    --from.pages;
-    page_free_[page] = kNullRef;
-  }
+  if (!DetachDrained(page)) return false;
   // Zeroed outside any lock: the new class's chunks start at other offsets, and stale item bytes
   // there must not read as a live item (see the header's invariant).
   std::memset(pages_[page].base, 0, page_size_);

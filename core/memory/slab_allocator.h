@@ -1,6 +1,9 @@
 // Slab allocator: pages from a PageSource (page_source/: an mmap arena, glibc, jemalloc or
 // mimalloc), at most a hard page budget of them, assigned to size classes on first need and moved
-// between classes on request (drain, then reassign). Pages are never given back while it lives.
+// between classes on request (drain, then reassign). For RSS control a drained page can instead
+// be parked (ReleaseDrained): its memory goes back to the OS (PageSource::Decommit) but it keeps
+// its index and address, and a later claim reuses parked pages first; SetTargetPages caps the
+// pages in circulation (assigned to a class) below the hard budget.
 // A chunk is named by a 32-bit Ref = (page_index << 16) | chunk_index; kNullRef is "none".
 // Resolve goes through a per-page table (base, chunk size, class). RefOf/ClassOfPtr find a
 // pointer's page by arithmetic when the source is one contiguous reservation (the arena), else by
@@ -15,7 +18,8 @@
 // Thread-safety: every method may be called from any thread; each class has its own mutex, and
 // claiming a new page takes the growth mutex under it (the growth mutex is the leaf lock). A bin
 // is touched only by its thread, except that Counters() reads its fill level (an atomic).
-// Invariants: pages_used() * page_size() <= the budget given at construction, always. The
+// Invariants: pages_used() * page_size() <= the budget given at construction, always;
+// pages_live() = pages_used() - parked pages, and a claim never raises it above target_pages(). The
 // allocator writes only bytes [0, 4) of a free chunk, and a page given to a new class is zeroed
 // (sources hand out zeroed pages; a moved page is cleared), so a chunk's bytes beyond 4 are
 // either the caller's or zero (the store relies on this to tell live items from free chunks while
@@ -88,7 +92,15 @@ class SlabAllocator {
   const SlabClasses& classes() const { return classes_; }
   size_t page_size() const { return page_size_; }
   uint32_t page_budget() const { return page_budget_; }
+  // Pages ever claimed from the source (parked ones included): indexes [0, pages_used()).
   uint32_t pages_used() const { return pages_used_.load(std::memory_order_relaxed); }
+  // Pages assigned to a class now (claimed and not parked): what the item budget pays for.
+  uint32_t pages_live() const { return pages_used() - pages_parked(); }
+  uint32_t pages_parked() const { return parked_count_.load(std::memory_order_relaxed); }
+  // Most pages in circulation at once (the RSS controller lowers it; at most page_budget()).
+  uint32_t target_pages() const { return target_pages_.load(std::memory_order_relaxed); }
+  void SetTargetPages(uint32_t pages);
+  uint64_t pages_released() const { return pages_released_.load(std::memory_order_relaxed); }
 
   // A chunk of class `cls` from the thread's bin, its free list or a fresh page; kNullRef when
   // the class has no free chunk and the page budget is spent (the caller then evicts and retries).
@@ -141,6 +153,9 @@ class SlabAllocator {
   bool FinishDrain(uint32_t page, int to);
   // Puts a draining page back into circulation in its class.
   void AbortDrain(uint32_t page);
+  // If no chunk of the draining `page` is handed out, parks it: its memory goes back to the OS
+  // (or is zeroed where the source cannot decommit) and the next claim reuses it. True if parked.
+  bool ReleaseDrained(uint32_t page);
   uint64_t pages_moved() const { return pages_moved_.load(std::memory_order_relaxed); }
 
  private:
@@ -199,6 +214,8 @@ class SlabAllocator {
   void SyncCache(ThreadCache& tc);  // a drain began: return chunks of draining pages
   void InitThreadCaches();
   void DestroyThreadCaches();
+  // Takes `page` (draining, no chunk out) from its class; false if it does not qualify.
+  bool DetachDrained(uint32_t page);
 
   SlabClasses classes_;
   size_t page_size_;
@@ -230,6 +247,12 @@ class SlabAllocator {
   std::atomic<uint32_t> drain_epoch_{0};
   mutable std::mutex caches_mu_;
   std::vector<std::unique_ptr<ThreadCache>> caches_;  // guarded by caches_mu_
+  std::atomic<uint32_t> target_pages_{0};
+  std::atomic<uint32_t> parked_count_{0};
+  std::atomic<uint64_t> pages_released_{0};
+  // Parked pages (guarded by grow_mu_) and, per page, whether the source decommitted it.
+  std::vector<uint32_t> parked_;
+  std::unique_ptr<uint8_t[]> decommitted_;
 };
 
 }  // namespace kmd::memory

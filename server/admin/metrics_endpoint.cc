@@ -49,6 +49,7 @@ std::string MetricsEndpoint::Scrape() const {
   net::VisitServerCounters(*sources_.counters, base::SystemClock::Instance().NowSeconds(), visitor);
   if (sources_.latency != nullptr) sources_.latency->VisitCounters(visitor);
   if (sources_.leaks != nullptr) sources_.leaks->VisitCounters(visitor);
+  if (sources_.rss != nullptr) sources_.rss->VisitCounters(visitor);
   const uint64_t rss = profile::ResidentBytes();
   VisitProcess(rss, visitor);
   const uint64_t unaccounted =

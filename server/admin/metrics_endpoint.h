@@ -9,6 +9,7 @@
 
 #include "core/cache/store.h"
 #include "core/profile/leak_detector.h"
+#include "core/reclaim/executor/rss_controller.h"
 #include "server/admin/http_server.h"
 #include "server/dispatch/latency.h"
 #include "server/net/session.h"
@@ -22,6 +23,7 @@ struct MetricsSources {
   const net::ServerCounters* counters = nullptr;
   const dispatch::LatencyRecorder* latency = nullptr;  // optional
   const profile::LeakDetector* leaks = nullptr;        // optional: profile.enabled
+  const reclaim::RssController* rss = nullptr;         // optional (memory.rss_limit)
 };
 
 class MetricsEndpoint {

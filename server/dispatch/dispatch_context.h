@@ -11,6 +11,7 @@
 
 #include "core/cache/store.h"
 #include "core/profile/memory_monitor.h"
+#include "core/reclaim/executor/rss_controller.h"
 #include "protocol/common/parse.h"
 #include "server/dispatch/debug_leak.h"
 #include "server/dispatch/latency.h"
@@ -43,6 +44,8 @@ struct DispatchContext {
   const profile::MemoryMonitor* memory_monitor = nullptr;
   // debug.leak: the deliberate leak every request pays into; null: off.
   DebugLeak* debug_leak = nullptr;
+  // The RSS controller for the rss_* stats; null: memory.rss_limit is off.
+  const reclaim::RssController* rss_controller = nullptr;
 };
 
 }  // namespace kmd::dispatch

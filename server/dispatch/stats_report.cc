@@ -130,6 +130,26 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   s.page_source_stats.ForEach([&l](const char* name, uint64_t value) {
     l.Add(std::string("page_source_").append(name), value);
   });
+  // memory.rss_limit (core/reclaim): the controller's state and figures, the item budget in
+  // force, the store's released pages and the stalled-reader copies it may refuse or shrink.
+  l.Add("limit_maxbytes_effective", s.memory_limit_effective);
+  l.Add("pages_released", s.pages_released);
+  l.Add("pages_parked", s.pages_parked);
+  l.Add("conn_copied_bytes", c.copied_bytes.load());
+  l.Add("conn_copies_refused", c.copies_refused.load());
+  l.Add("conn_copies_shrunk", c.copies_shrunk.load());
+  if (ctx.rss_controller != nullptr) {
+    const reclaim::RssControllerStats r = ctx.rss_controller->Stats();
+    l.Add("rss_controller_state", std::string(reclaim::RssStateName(r.state)));
+    r.ForEach([&l](const char* name, uint64_t value) {
+      l.Add(name == std::string_view("limit") ? std::string("rss_limit")
+                                              : std::string("rss_controller_").append(name),
+            value);
+    });
+  } else {
+    l.Add("rss_limit", 0);
+    l.Add("rss_controller_state", std::string(reclaim::RssStateName(reclaim::RssState::kOff)));
+  }
   if (s.curr_items > 0) {
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.2f", s.overhead_per_item());

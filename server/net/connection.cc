@@ -224,7 +224,9 @@ void Connection<Socket>::WriteCopiedRest(size_t written) {
   size_t total = 0;
   for (const iovec& v : iov_) total += v.iov_len;
   size_t rest = total - written;
-  if (rest > limits_.max_copy_on_stall) {
+  const bool refused = limits_.pressure != nullptr && limits_.pressure->over_limit();
+  if (refused) counters_.copies_refused.fetch_add(1, std::memory_order_relaxed);
+  if (rest > limits_.max_copy_on_stall || refused) {
     writing_ = false;
     session_->Written();
     Close();
@@ -241,6 +243,7 @@ void Connection<Socket>::WriteCopiedRest(size_t written) {
     copied_rest_.append(static_cast<const char*>(v.iov_base) + skip, v.iov_len - skip);
     skip = 0;
   }
+  counters_.copied_bytes.fetch_add(copied_rest_.size(), std::memory_order_relaxed);
   session_->Written();
   pin_expired_ = false;
   asio::async_write(
@@ -248,6 +251,8 @@ void Connection<Socket>::WriteCopiedRest(size_t written) {
       [self = this->shared_from_this()](const boost::system::error_code& ec, size_t n) {
         self->counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
         self->writing_ = false;
+        self->counters_.copied_bytes.fetch_sub(self->copied_rest_.size(),
+                                               std::memory_order_relaxed);
         std::string().swap(self->copied_rest_);
         if (ec || self->close_after_write_) {
           self->Close();
@@ -255,6 +260,14 @@ void Connection<Socket>::WriteCopiedRest(size_t written) {
         }
         self->ProcessInput();
       });
+}
+
+template <class Socket>
+void Connection<Socket>::Abort() {
+  // The write handler still owns copied_rest_ until it runs with operation_aborted.
+  if (!copied_rest_.empty()) counters_.copies_shrunk.fetch_add(1, std::memory_order_relaxed);
+  close_after_write_ = true;
+  Close();
 }
 
 template <class Socket>

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/shrinker.h"
 #include "server/net/connection_registry.h"
 #include "server/net/session.h"
 
@@ -28,6 +29,9 @@ struct ConnectionLimits {
   size_t max_buffer = (1u << 20) + 64 * 1024;  // one maximal request must fit (set with -I value)
   std::chrono::milliseconds pin_timeout{5000};
   size_t max_copy_on_stall = 1u << 20;
+  // Admission (memory.rss_limit): while it reads over_limit, a stalled reader's output is not
+  // copied at all: the connection is closed (counted in copies_refused). Null: no RSS limit.
+  const base::MemoryPressure* pressure = nullptr;
 };
 
 template <class Socket>
@@ -41,6 +45,8 @@ class Connection final : public std::enable_shared_from_this<Connection<Socket>>
   void Start();
   // Graceful shutdown: finish what was read, write it, then close (worker thread only).
   void Drain() override;
+  size_t CopiedBytes() const override { return copied_rest_.size(); }
+  void Abort() override;
 
  private:
   void DoRead();

@@ -9,22 +9,32 @@ void VisitServerCounters(const ServerCounters& c, int64_t now_seconds, base::Cou
   const auto load = [](const std::atomic<uint64_t>& a) {
     return static_cast<double>(a.load(std::memory_order_relaxed));
   };
-  v.Visit("current_connections", MetricKind::kGauge, load(c.curr_connections),
-          "Open client connections");
-  v.Visit("connections_total", MetricKind::kCounter, load(c.total_connections),
-          "Client connections accepted since start");
-  v.Visit("connections_rejected_total", MetricKind::kCounter, load(c.rejected_connections),
-          "Connections closed at accept because of the -c limit");
-  v.Visit("connections_yielded_total", MetricKind::kCounter, load(c.conn_yields),
-          "Times a connection yielded after -R requests of one read");
-  v.Visit("max_connections", MetricKind::kGauge, c.max_connections, "Connection limit (-c)");
-  v.Visit("read_bytes_total", MetricKind::kCounter, load(c.bytes_read),
-          "Bytes read from client connections");
-  v.Visit("written_bytes_total", MetricKind::kCounter, load(c.bytes_written),
-          "Bytes written to client connections");
-  v.Visit("worker_threads", MetricKind::kGauge, c.threads, "Worker threads (-t)");
-  v.Visit("uptime_seconds", MetricKind::kGauge, static_cast<double>(now_seconds - c.started_at),
-          "Seconds since the server started (as stats uptime)");
+  const base::MetricRow rows[] = {
+      {"current_connections", MetricKind::kGauge, load(c.curr_connections),
+       "Open client connections"},
+      {"connections_total", MetricKind::kCounter, load(c.total_connections),
+       "Client connections accepted since start"},
+      {"connections_rejected_total", MetricKind::kCounter, load(c.rejected_connections),
+       "Connections closed at accept because of the -c limit"},
+      {"connections_yielded_total", MetricKind::kCounter, load(c.conn_yields),
+       "Times a connection yielded after -R requests of one read"},
+      {"connection_copied_bytes", MetricKind::kGauge, load(c.copied_bytes),
+       "Stalled readers' output copied out of item memory, held now"},
+      {"connection_copies_refused_total", MetricKind::kCounter, load(c.copies_refused),
+       "Stalled readers closed without a copy because RSS was over memory.rss_limit"},
+      {"connection_copies_shrunk_total", MetricKind::kCounter, load(c.copies_shrunk),
+       "Connections aborted by the RSS controller to free their copied output"},
+      {"max_connections", MetricKind::kGauge, static_cast<double>(c.max_connections),
+       "Connection limit (-c)"},
+      {"read_bytes_total", MetricKind::kCounter, load(c.bytes_read),
+       "Bytes read from client connections"},
+      {"written_bytes_total", MetricKind::kCounter, load(c.bytes_written),
+       "Bytes written to client connections"},
+      {"worker_threads", MetricKind::kGauge, static_cast<double>(c.threads), "Worker threads (-t)"},
+      {"uptime_seconds", MetricKind::kGauge, static_cast<double>(now_seconds - c.started_at),
+       "Seconds since the server started (as stats uptime)"},
+  };
+  base::VisitRows(v, rows);
 }
 
 }  // namespace kmd::net

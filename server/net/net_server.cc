@@ -22,7 +22,9 @@ NetServer::NetServer(const NetConfig& config, SessionFactory& factory, ServerCou
       main_(1),
       signals_(main_),
       drain_timer_(main_),
-      accept_retry_timer_(main_) {
+      accept_retry_timer_(main_),
+      copy_shrinker_(pool_, registries_, counters_),
+      copy_registration_(config.shrinkers, &copy_shrinker_) {
   for (size_t i = 0; i < pool_.size(); ++i) {
     registries_.push_back(std::make_unique<ConnectionRegistry>());
   }

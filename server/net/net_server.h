@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "core/base/shrinker.h"
 #include "server/net/connection.h"
 #include "server/net/connection_registry.h"
+#include "server/net/copy_shrinker.h"
 #include "server/net/session.h"
 #include "server/net/worker_pool.h"
 
@@ -39,6 +41,8 @@ struct NetConfig {
   // Run on every worker thread every worker_tick_period (empty: none).
   std::function<void()> worker_tick;
   std::chrono::milliseconds worker_tick_period{1000};
+  // memory.rss_limit: the stalled readers' copies register here as a shrinker. Null: none.
+  base::ShrinkerRegistry* shrinkers = nullptr;
 };
 
 class NetServer {
@@ -82,6 +86,9 @@ class NetServer {
   boost::asio::steady_timer accept_retry_timer_;
   uint16_t bound_port_ = 0;
   std::atomic<bool> shutting_down_{false};
+  // After pool_: unregistered (no Shrink can post any more) before the pool is torn down.
+  CopyShrinker copy_shrinker_;
+  base::ShrinkerRegistration copy_registration_;
 };
 
 }  // namespace kmd::net

@@ -46,6 +46,11 @@ struct ServerCounters {
   std::atomic<uint64_t> bytes_read{0};
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> conn_yields{0};
+  // Stalled readers' output copied out of item memory (connection.h): bytes held now, copies
+  // refused because RSS was over memory.rss_limit, connections closed to free their copy.
+  std::atomic<uint64_t> copied_bytes{0};
+  std::atomic<uint64_t> copies_refused{0};
+  std::atomic<uint64_t> copies_shrunk{0};
   int64_t started_at = 0;  // Unix seconds
   uint32_t threads = 0;
   uint32_t max_connections = 0;

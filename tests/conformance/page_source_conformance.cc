@@ -1,7 +1,10 @@
 // The page-source conformance suite: every backend (arena, system, jemalloc, mimalloc) passes the
 // same tests: alignment, distinct non-overlapping zeroed pages, whole-page write/read, free and
 // reuse (zeroed again), the max_pages cap, the counters (allocations, frees, bytes, peak, purges),
-// and 4 threads allocating and freeing at once.
+// 4 threads allocating and freeing at once, and Decommit (RSS control) of a page that stays out.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -196,6 +199,43 @@ TEST_CASE_TEMPLATE("page source: 4 threads allocate, write, check and free at on
   CHECK(s.frees == s.allocations);
   CHECK(s.bytes == 0);
   CHECK(s.peak_bytes <= uint64_t{kThreads} * kPerThread * kPage);
+}
+
+// Pages of `p` resident in RAM now (mincore), of `n` bytes.
+size_t ResidentOsPages(const void* p, size_t n) {
+  const size_t os_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> vec((n + os_page - 1) / os_page);
+  REQUIRE(mincore(const_cast<void*>(p), n, vec.data()) == 0);
+  return static_cast<size_t>(
+      std::count_if(vec.begin(), vec.end(), [](unsigned char c) { return (c & 1) != 0; }));
+}
+
+TEST_CASE_TEMPLATE("page source: Decommit gives a kept page's memory back; it reads zero after", B,
+                   KMD_PAGE_SOURCES) {
+  constexpr size_t kPage = 1u << 20;
+  auto source = MakeSource<B>(kPage, 4);
+  auto* p = static_cast<char*>(source->Allocate());
+  REQUIRE(p != nullptr);
+  FillPattern(p, kPage, 7);
+  CHECK(ResidentOsPages(p, kPage) * static_cast<size_t>(sysconf(_SC_PAGESIZE)) == kPage);
+  REQUIRE(source->Decommit(p));
+  CHECK(ResidentOsPages(p, kPage) == 0);
+  CHECK(source->Stats().decommits == 1);
+  CHECK(source->Stats().bytes == kPage);  // still out: the caller keeps the page
+  source->Recommit(p);
+  CHECK(AllBytes(p, kPage, 0));
+  FillPattern(p, kPage, 8);
+  CHECK(HasPattern(p, kPage, 8));
+  source->Free(p);
+  // A page smaller than the OS page cannot be decommitted alone: refused, nothing done.
+  auto small = MakeSource<B>(1024, 4);
+  auto* q = static_cast<char*>(small->Allocate());
+  REQUIRE(q != nullptr);
+  std::memset(q, 0x5A, 1024);
+  CHECK_FALSE(small->Decommit(q));
+  CHECK(AllBytes(q, 1024, 0x5A));
+  CHECK(small->Stats().decommits == 0);
+  small->Free(q);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // carved front to back, freed pages are kept on a free list and reused first. Untouched pages
 // cost no RSS (MAP_NORESERVE, committed on first touch); Purge hands freed pages back with
 // MADV_DONTNEED, after which they read as zero; a freed page not yet purged is zeroed on reuse.
+// Decommit (a page kept out but parked) is the same madvise on a page that stays handed out.
 // Huge pages: `huge_pages` asks for MAP_HUGETLB 2 MiB pages (reserved up front, so a shortage
 // fails here, not as a SIGBUS later); refused, or not asked, the region is advised
 // MADV_HUGEPAGE (transparent huge pages: item access is random over the whole region).
@@ -98,6 +99,18 @@ class ArenaPageSource final : public PageSource {
       dirty_[page] = 0;
       --committed_;
     }
+  }
+
+  bool DoDecommit(void* page) override {
+    if (!can_purge_ || madvise(page, page_size(), MADV_DONTNEED) != 0) return false;
+    std::lock_guard lock(mu_);
+    --committed_;
+    return true;
+  }
+
+  void DoRecommit(void* /*page*/) override {
+    std::lock_guard lock(mu_);
+    ++committed_;
   }
 
   uint64_t BackendBytes() const override {

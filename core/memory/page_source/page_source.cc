@@ -2,6 +2,9 @@
 // Counters are relaxed atomics: figures for operators, not synchronisation.
 #include "core/memory/page_source/page_source.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <bit>
 
 #include "core/memory/page_source/backends.h"
@@ -51,6 +54,20 @@ void PageSource::Purge() {
   purges_.fetch_add(1, std::memory_order_relaxed);
 }
 
+bool PageSource::DoDecommit(void* page) {
+  const auto os_page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  if (page_size_ % os_page != 0) return false;
+  return madvise(page, page_size_, MADV_DONTNEED) == 0;
+}
+
+bool PageSource::Decommit(void* page) {
+  if (!DoDecommit(page)) return false;
+  decommits_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void PageSource::Recommit(void* page) { DoRecommit(page); }
+
 PageSourceStats PageSource::Stats() const {
   PageSourceStats s;
   s.allocations = allocations_.load(std::memory_order_relaxed);
@@ -58,6 +75,7 @@ PageSourceStats PageSource::Stats() const {
   s.bytes = uint64_t{out_.load(std::memory_order_relaxed)} * page_size_;
   s.peak_bytes = peak_pages_.load(std::memory_order_relaxed) * page_size_;
   s.purges = purges_.load(std::memory_order_relaxed);
+  s.decommits = decommits_.load(std::memory_order_relaxed);
   s.backend_bytes = BackendBytes();
   return s;
 }
@@ -66,23 +84,20 @@ void PageSource::VisitCounters(base::CounterVisitor& visitor) const {
   using base::MetricKind;
   const PageSourceStats s = Stats();
   const base::MetricLabel label{"allocator", name()};
-  const struct {
-    std::string_view name;
-    MetricKind kind;
-    uint64_t value;
-    std::string_view help;
-  } rows[] = {
-      {"page_source_allocations_total", MetricKind::kCounter, s.allocations, "Pages handed out"},
-      {"page_source_frees_total", MetricKind::kCounter, s.frees, "Pages given back"},
-      {"page_source_bytes", MetricKind::kGauge, s.bytes, "Bytes of pages out now"},
-      {"page_source_peak_bytes", MetricKind::kGauge, s.peak_bytes, "Most bytes of pages out"},
-      {"page_source_purges_total", MetricKind::kCounter, s.purges, "Returns of memory to the OS"},
-      {"page_source_backend_bytes", MetricKind::kGauge, s.backend_bytes,
+  const auto d = [](uint64_t n) { return static_cast<double>(n); };
+  const base::MetricRow rows[] = {
+      {"page_source_allocations_total", MetricKind::kCounter, d(s.allocations), "Pages handed out"},
+      {"page_source_frees_total", MetricKind::kCounter, d(s.frees), "Pages given back"},
+      {"page_source_bytes", MetricKind::kGauge, d(s.bytes), "Bytes of pages out now"},
+      {"page_source_peak_bytes", MetricKind::kGauge, d(s.peak_bytes), "Most bytes of pages out"},
+      {"page_source_purges_total", MetricKind::kCounter, d(s.purges),
+       "Returns of memory to the OS"},
+      {"page_source_decommits_total", MetricKind::kCounter, d(s.decommits),
+       "Pages kept out whose memory was given back to the OS (RSS control)"},
+      {"page_source_backend_bytes", MetricKind::kGauge, d(s.backend_bytes),
        "Bytes the allocator reports holding (for everyone it serves)"},
   };
-  for (const auto& r : rows) {
-    visitor.Visit(r.name, r.kind, static_cast<double>(r.value), r.help, &label, 1);
-  }
+  base::VisitRows(visitor, rows, &label, 1);
 }
 
 MadePageSource MakePageSource(const PageSourceOptions& options) {

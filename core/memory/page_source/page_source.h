@@ -42,6 +42,7 @@ struct PageSourceStats {
   uint64_t bytes = 0;        // bytes out now (pages * page_size)
   uint64_t peak_bytes = 0;   // highest `bytes` seen
   uint64_t purges = 0;       // Purge() calls
+  uint64_t decommits = 0;    // pages whose memory Decommit() gave back to the OS, ever
   // What the backend itself reports holding (jemalloc stats.mapped, mimalloc's committed bytes,
   // glibc's mmapped + heap bytes, the arena's touched pages); for jemalloc, mimalloc and glibc
   // that includes whatever else the library serves in this process.
@@ -56,6 +57,7 @@ struct PageSourceStats {
     f("bytes", bytes);
     f("peak_bytes", peak_bytes);
     f("purges", purges);
+    f("decommits", decommits);
     f("backend_bytes", backend_bytes);
   }
 };
@@ -73,6 +75,13 @@ class PageSource {
   // Returns memory the backend holds but does not use to the OS (jemalloc arena purge,
   // mi_collect, malloc_trim, MADV_DONTNEED of the arena's free pages).
   void Purge();
+  // Gives the memory of a page that stays out (the caller keeps it, e.g. parked by the RSS
+  // controller) back to the OS with madvise(MADV_DONTNEED): the address stays valid and reads as
+  // zeros afterwards, on every backend (their pages are private anonymous memory). False, and
+  // nothing done, when the page size is not a multiple of the mapping's page (e.g. 1 KiB pages,
+  // or 1 MiB pages of a MAP_HUGETLB arena). Recommit() is called before the page is used again.
+  bool Decommit(void* page);
+  void Recommit(void* page);
   PageSourceStats Stats() const;
   // Reports Stats() as page_source_* metrics labelled allocator=<name>.
   void VisitCounters(base::CounterVisitor& visitor) const;
@@ -91,6 +100,9 @@ class PageSource {
   virtual void* DoAllocate() = 0;  // zeroed and aligned, or nullptr
   virtual void DoFree(void* page) = 0;
   virtual void DoPurge() = 0;
+  // Default: madvise(MADV_DONTNEED) when page_size is a multiple of the OS page.
+  virtual bool DoDecommit(void* page);
+  virtual void DoRecommit(void* /*page*/) {}
   virtual uint64_t BackendBytes() const = 0;
 
  private:
@@ -102,6 +114,7 @@ class PageSource {
   std::atomic<uint64_t> frees_{0};
   std::atomic<uint64_t> peak_pages_{0};
   std::atomic<uint64_t> purges_{0};
+  std::atomic<uint64_t> decommits_{0};
 };
 
 // A source, or why there is none (error names the library and the cause), plus a warning for

@@ -405,6 +405,30 @@ TEST_CASE("memory.page_size: auto follows -m within 64KiB..1MiB; a set value mus
   CheckUsageError(Run({"--slab-page-size", "2MiB"}), {"memory.page_size"});
 }
 
+TEST_CASE("memory.rss_limit: off by default, a size, auto, and at least -m + the allowance") {
+  const auto defaults = Run({});
+  REQUIRE(defaults.action == LoadOutcome::kRun);
+  CHECK(EffectiveRssLimit(defaults.config.memory) == 0);
+  const auto sized = Run({"-m", "192", "--rss-limit", "256m"});
+  REQUIRE(sized.action == LoadOutcome::kRun);
+  CHECK(EffectiveRssLimit(sized.config.memory) == 256 * kMiB);
+  // auto: -m + max(64 MiB, -m / 4).
+  CHECK(EffectiveRssLimit(Run({"-m", "192", "--rss-limit=auto"}).config.memory) == 256 * kMiB);
+  CHECK(EffectiveRssLimit(Run({"-m", "1024", "--rss-limit=auto"}).config.memory) == 1280 * kMiB);
+  CHECK(EffectiveRssLimit(Run({"--rss-limit", "0"}).config.memory) == 0);
+  CHECK(EffectiveRssLimit(Run({"--rss-limit", "off"}).config.memory) == 0);
+  TempFile file("memory:\n  limit: 64\n  rss_limit: 100m\n");
+  const auto yaml = Run({"--config", file.path()});
+  REQUIRE(yaml.action == LoadOutcome::kRun);
+  CHECK(EffectiveRssLimit(yaml.config.memory) == 100 * kMiB);
+  CHECK(DumpYaml(yaml.config).find("rss_limit: \"100MiB\"") != std::string::npos);
+  CheckUsageError(
+      Run({"-m", "192", "--rss-limit", "200m"}),
+      {"memory.rss_limit", "200MiB", "memory.limit (-m) 192MiB", "16MiB", "at least 208MiB"});
+  CheckUsageError(Run({"--rss-limit", "lots"}),
+                  {"\"lots\"", "--rss-limit (memory.rss_limit)", "off,auto", "a size"});
+}
+
 TEST_CASE("-U 0 is silent; a non-zero UDP port is accepted with a warning") {
   const auto zero = Run({"-U", "0"});
   REQUIRE(zero.action == LoadOutcome::kRun);
@@ -680,7 +704,7 @@ TEST_CASE("stats settings: memcached's names, formats and order") {
       "auth_enabled_sasl", "auth_enabled_ascii", "item_size_max", "maxconns_fast", "flush_enabled",
       "idle_timeout", "track_sizes", "ssl_enabled",
       // ours, after memcached's
-      "eviction_policy", "memory_allocator", "huge_pages", "process_allocator"};
+      "eviction_policy", "memory_allocator", "huge_pages", "process_allocator", "rss_limit"};
   CHECK(names == memcached_order);
   auto value = [&](const std::string& name) {
     for (const auto& [n, v] : lines) {
