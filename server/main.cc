@@ -26,6 +26,7 @@
 #include "server/admin/metrics_endpoint.h"
 #include "server/admin/metrics_listener.h"
 #include "server/dispatch/dispatch_context.h"
+#include "server/dispatch/memory_stats.h"
 #include "server/dispatch/session_factory.h"
 #include "server/net/net_server.h"
 
@@ -167,6 +168,9 @@ int main(int argc, char** argv) {
     kmd::profile::MonitorOptions options;
     options.interval = std::chrono::milliseconds(config.profile.interval_ms);
     options.history = config.profile.history;
+    // The workers' pools (counters.buffer_stats is set once the NetServer exists, before the
+    // monitor starts).
+    options.read_outside = [&counters] { return kmd::dispatch::BufferAccounting(counters); };
     monitor = std::make_unique<kmd::profile::MemoryMonitor>(store, options);
     ctx.memory_monitor = monitor.get();
   }
@@ -184,6 +188,7 @@ int main(int argc, char** argv) {
   net_config.reserved_fds = 5 + 5 * config.threads;
   net_config.drain_deadline =
       std::chrono::duration_cast<std::chrono::milliseconds>(config.connections.drain_timeout);
+  net_config.buffer_pool_bytes = config.connections.buffer_pool_bytes;
   net_config.limits.max_buffer = config.items.max_size + 64 * 1024;
   if (net_config.limits.max_buffer < ctx.limits.max_multiget_line + 1024) {
     net_config.limits.max_buffer = ctx.limits.max_multiget_line + 1024;

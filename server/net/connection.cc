@@ -14,8 +14,11 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Gather lists start at this many entries: one pool block (4 KiB), no growth for most batches.
+constexpr size_t kInitialIovecs = memory::BufferPool::kMinClassBytes / sizeof(iovec);
+
 // Drops the first `n` bytes of a gather list (the part a partial write already sent).
-void DropFront(std::vector<asio::const_buffer>* buffers, size_t n) {
+void DropFront(std::pmr::vector<asio::const_buffer>* buffers, size_t n) {
   size_t skip = 0;
   while (skip < buffers->size() && n >= (*buffers)[skip].size()) n -= (*buffers)[skip++].size();
   buffers->erase(buffers->begin(), buffers->begin() + skip);
@@ -26,12 +29,16 @@ void DropFront(std::vector<asio::const_buffer>* buffers, size_t n) {
 
 template <class Socket>
 Connection<Socket>::Connection(Socket socket, SessionFactory& factory, ServerCounters& counters,
-                               ConnectionRegistry& registry, const ConnectionLimits& limits)
+                               ConnectionRegistry& registry, const ConnectionLimits& limits,
+                               WorkerMemory& memory)
     : socket_(std::move(socket)),
       factory_(factory),
       counters_(counters),
       registry_(registry),
       limits_(limits),
+      memory_(memory),
+      iov_(&memory.pool),
+      buffers_(&memory.pool),
       pin_timer_(socket_.get_executor()) {}
 
 template <class Socket>
@@ -44,8 +51,8 @@ template <class Socket>
 void Connection<Socket>::Start() {
   registry_.Add(this);
   boost::system::error_code ignored;
-  socket_.non_blocking(true, ignored);  // for the synchronous write attempt in WriteNow()
-  buffer_.resize(limits_.initial_buffer);
+  // For the synchronous write attempt in WriteNow() and the read in OnReadable().
+  socket_.non_blocking(true, ignored);
   DoRead();
 }
 
@@ -63,27 +70,53 @@ template <class Socket>
 void Connection<Socket>::DoRead() {
   if (closed_) return;
   if (begin_ == end_) {
+    // Nothing buffered: the buffer goes back to the pool while the client is quiet.
     begin_ = end_ = 0;
-    if (buffer_.size() > limits_.initial_buffer) {
-      // A burst (large value) grew the buffer; return it once it is empty.
-      std::string(limits_.initial_buffer, '\0').swap(buffer_);
-    }
-  } else if (begin_ > 0) {
+    buffer_.Reset();
+    capacity_ = 0;
+    socket_.async_wait(Socket::wait_read,
+                       [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                         self->OnReadable(ec);
+                       });
+    return;
+  }
+  if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) {
+  if (end_ == capacity_) {
     // Not one complete request fits: grow up to the largest legitimate request, then give up.
-    if (buffer_.size() >= limits_.max_buffer) {
+    if (capacity_ >= limits_.max_buffer) {
       Close();
       return;
     }
-    buffer_.resize(std::min(buffer_.size() * 2, limits_.max_buffer));
+    const size_t grown = std::min(capacity_ * 2, limits_.max_buffer);
+    memory::PooledBuffer bigger(&memory_.pool, grown);
+    std::memcpy(bigger.data(), buffer_.data(), end_);
+    buffer_ = std::move(bigger);
+    capacity_ = grown;
   }
-  socket_.async_read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
+  socket_.async_read_some(asio::buffer(buffer_.data() + end_, capacity_ - end_),
                           [self = this->shared_from_this()](const boost::system::error_code& ec,
                                                             size_t n) { self->OnRead(ec, n); });
+}
+
+template <class Socket>
+void Connection<Socket>::OnReadable(const boost::system::error_code& ec) {
+  if (ec || closed_) {
+    Close();
+    return;
+  }
+  buffer_ = memory::PooledBuffer(&memory_.pool, limits_.initial_buffer);
+  capacity_ = limits_.initial_buffer;
+  boost::system::error_code read_ec;
+  const size_t n = socket_.read_some(asio::buffer(buffer_.data(), capacity_), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    DoRead();  // a spurious wake-up: give the buffer back and wait again
+    return;
+  }
+  OnRead(read_ec, n);
 }
 
 template <class Socket>
@@ -109,7 +142,9 @@ void Connection<Socket>::ProcessInput() {
         if (swallow_ > 0) break;
       }
       if (BufferedBytes() == 0) break;
-      if (!session_) session_ = factory_.Create(static_cast<uint8_t>(buffer_[begin_]) == 0x80);
+      if (!session_) {
+        session_ = factory_.Create(static_cast<uint8_t>(buffer_.data()[begin_]) == 0x80, memory_);
+      }
       ProcessResult r =
           session_->Process(std::string_view(buffer_.data() + begin_, BufferedBytes()));
       begin_ += r.consumed;
@@ -138,14 +173,24 @@ void Connection<Socket>::ProcessInput() {
     Close();
     return;
   }
+  ReleaseWriteArrays();
   DoRead();
+}
+
+template <class Socket>
+void Connection<Socket>::ReleaseWriteArrays() {
+  if (writing_) return;
+  std::pmr::vector<iovec>(&memory_.pool).swap(iov_);
+  std::pmr::vector<asio::const_buffer>(&memory_.pool).swap(buffers_);
 }
 
 template <class Socket>
 bool Connection<Socket>::WriteNow() {
   iov_.clear();
+  if (iov_.capacity() == 0) iov_.reserve(kInitialIovecs);
   session_->TakeOutput(&iov_);
   buffers_.clear();
+  if (buffers_.capacity() < iov_.size()) buffers_.reserve(std::max(iov_.size(), kInitialIovecs));
   size_t total = 0;
   for (const iovec& v : iov_) {
     buffers_.emplace_back(v.iov_base, v.iov_len);
@@ -209,7 +254,7 @@ void Connection<Socket>::OnWrite(const boost::system::error_code& ec, size_t n) 
     Close();
     return;
   }
-  if (!copied_rest_.empty()) std::string().swap(copied_rest_);
+  copied_rest_.Reset();
   if (close_after_write_) {
     Close();
     return;
@@ -230,25 +275,27 @@ void Connection<Socket>::WriteCopiedRest(size_t written) {
     Close();
     return;
   }
-  copied_rest_.clear();
-  copied_rest_.reserve(rest);
+  copied_rest_ = memory::PooledBuffer(&memory_.pool, rest);
   size_t skip = written;
+  size_t copied = 0;
   for (const iovec& v : iov_) {
     if (skip >= v.iov_len) {
       skip -= v.iov_len;
       continue;
     }
-    copied_rest_.append(static_cast<const char*>(v.iov_base) + skip, v.iov_len - skip);
+    std::memcpy(copied_rest_.data() + copied, static_cast<const char*>(v.iov_base) + skip,
+                v.iov_len - skip);
+    copied += v.iov_len - skip;
     skip = 0;
   }
   session_->Written();
   pin_expired_ = false;
   asio::async_write(
-      socket_, asio::buffer(copied_rest_),
+      socket_, asio::buffer(copied_rest_.data(), rest),
       [self = this->shared_from_this()](const boost::system::error_code& ec, size_t n) {
         self->counters_.bytes_written.fetch_add(n, std::memory_order_relaxed);
         self->writing_ = false;
-        std::string().swap(self->copied_rest_);
+        self->copied_rest_.Reset();
         if (ec || self->close_after_write_) {
           self->Close();
           return;

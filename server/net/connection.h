@@ -6,6 +6,9 @@
 // the connection (if small) or the connection is closed, so a stalled reader cannot pin items.
 // Lifetime: shared_ptr held by the pending async operation; the registry holds a raw pointer
 // that the connection removes on destruction (both on the worker thread).
+// Memory: the read buffer, iovec arrays and stall copy are borrowed from the worker's pool; a
+// connection with nothing buffered gives its read buffer back and waits for readability, so an
+// idle connection holds no buffer (memcached's conn_shrink idea, done on every idle wait).
 #pragma once
 
 #include <sys/uio.h>
@@ -15,11 +18,13 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <string>
+#include <memory_resource>
 #include <vector>
 
+#include "core/memory/buffer_pool.h"
 #include "server/net/connection_registry.h"
 #include "server/net/session.h"
+#include "server/net/worker_memory.h"
 
 namespace kmd::net {
 
@@ -35,7 +40,7 @@ class Connection final : public std::enable_shared_from_this<Connection<Socket>>
                          public ConnectionHandle {
  public:
   Connection(Socket socket, SessionFactory& factory, ServerCounters& counters,
-             ConnectionRegistry& registry, const ConnectionLimits& limits);
+             ConnectionRegistry& registry, const ConnectionLimits& limits, WorkerMemory& memory);
   ~Connection() override;
 
   void Start();
@@ -44,6 +49,8 @@ class Connection final : public std::enable_shared_from_this<Connection<Socket>>
 
  private:
   void DoRead();
+  // The socket became readable while the connection held no buffer: borrow one and read.
+  void OnReadable(const boost::system::error_code& ec);
   void OnRead(const boost::system::error_code& ec, size_t n);
   // Runs the session over buffered input until it needs more bytes or output must be written.
   void ProcessInput();
@@ -54,21 +61,25 @@ class Connection final : public std::enable_shared_from_this<Connection<Socket>>
   void WriteCopiedRest(size_t written);
   void Close();
   size_t BufferedBytes() const { return end_ - begin_; }
+  // Gives the iovec arrays back to the pool once no write needs them.
+  void ReleaseWriteArrays();
 
   Socket socket_;
   SessionFactory& factory_;
   ServerCounters& counters_;
   ConnectionRegistry& registry_;
   const ConnectionLimits& limits_;
+  WorkerMemory& memory_;
   std::unique_ptr<Session> session_;
-  std::string buffer_;
+  memory::PooledBuffer buffer_;  // empty while waiting for input with nothing buffered
+  size_t capacity_ = 0;          // usable bytes of buffer_ (at most limits_.max_buffer)
   size_t begin_ = 0;
   size_t end_ = 0;
   size_t swallow_ = 0;
-  std::vector<iovec> iov_;
-  std::vector<boost::asio::const_buffer> buffers_;
+  std::pmr::vector<iovec> iov_;
+  std::pmr::vector<boost::asio::const_buffer> buffers_;
   size_t sync_written_ = 0;  // bytes of the in-flight output the synchronous attempt sent
-  std::string copied_rest_;
+  memory::PooledBuffer copied_rest_;
   boost::asio::steady_timer pin_timer_;
   bool writing_ = false;
   bool close_after_write_ = false;

@@ -1,5 +1,6 @@
 // VisitServerCounters: memcached_exporter's names (without `memcached_`) for what `stats` shows
-// as curr_connections, total_connections, rejected_connections, conn_yields, bytes_read, ...
+// as curr_connections, total_connections, rejected_connections, conn_yields, bytes_read, ...,
+// and the workers' buffer pools (ours: buffer_bytes, buffer_pool_bytes, ... as in `stats`).
 #include "server/net/counter_report.h"
 
 namespace kmd::net {
@@ -25,6 +26,19 @@ void VisitServerCounters(const ServerCounters& c, int64_t now_seconds, base::Cou
   v.Visit("worker_threads", MetricKind::kGauge, c.threads, "Worker threads (-t)");
   v.Visit("uptime_seconds", MetricKind::kGauge, static_cast<double>(now_seconds - c.started_at),
           "Seconds since the server started (as stats uptime)");
+  if (!c.buffer_stats) return;
+  const memory::BufferPoolStats b = c.buffer_stats();
+  const auto num = [](uint64_t x) { return static_cast<double>(x); };
+  v.Visit("buffer_bytes", MetricKind::kGauge, num(b.in_use_bytes),
+          "Connection buffers and batch arenas in use, from the workers' pools (outside -m)");
+  v.Visit("buffer_pool_bytes", MetricKind::kGauge, num(b.pooled_bytes),
+          "Idle buffers the workers' pools keep for reuse (outside -m)");
+  v.Visit("buffer_pool_hits_total", MetricKind::kCounter, num(b.hits),
+          "Buffer requests served from a worker's pool");
+  v.Visit("buffer_pool_misses_total", MetricKind::kCounter, num(b.misses),
+          "Buffer requests that went to the system allocator");
+  v.Visit("buffer_pool_trimmed_bytes_total", MetricKind::kCounter, num(b.trimmed_bytes),
+          "Idle buffer bytes given back to the system (pool cap or trim)");
 }
 
 }  // namespace kmd::net

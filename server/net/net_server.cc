@@ -18,7 +18,7 @@ NetServer::NetServer(const NetConfig& config, SessionFactory& factory, ServerCou
     : config_(config),
       factory_(factory),
       counters_(counters),
-      pool_(config.threads),
+      pool_(config.threads, config.buffer_pool_bytes),
       main_(1),
       signals_(main_),
       drain_timer_(main_),
@@ -26,6 +26,7 @@ NetServer::NetServer(const NetConfig& config, SessionFactory& factory, ServerCou
   for (size_t i = 0; i < pool_.size(); ++i) {
     registries_.push_back(std::make_unique<ConnectionRegistry>());
   }
+  counters_.buffer_stats = [this] { return pool_.BufferStats(); };
 }
 
 NetServer::~NetServer() {
@@ -101,9 +102,10 @@ void NetServer::Hand(Socket socket, size_t worker) {
     socket.set_option(tcp::no_delay(true), ignored);
   }
   ConnectionRegistry* registry = registries_[worker].get();
-  asio::post(pool_.At(worker), [this, registry, s = std::move(socket)]() mutable {
+  WorkerMemory* memory = &pool_.MemoryAt(worker);
+  asio::post(pool_.At(worker), [this, registry, memory, s = std::move(socket)]() mutable {
     auto conn = std::make_shared<Connection<Socket>>(std::move(s), factory_, counters_, *registry,
-                                                     config_.limits);
+                                                     config_.limits, *memory);
     if (shutting_down_) return;  // destructor balances the count
     conn->Start();
   });

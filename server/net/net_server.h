@@ -1,7 +1,8 @@
 // The network front: TCP or Unix-socket acceptors on the main thread, connections handed to
 // workers round robin, the -c connection cap, and graceful shutdown on SIGTERM/SIGINT (stop
 // accepting, drain every connection, stop within the drain deadline).
-// Thread-safety: Bind/Run on the main thread; RequestShutdown from any thread.
+// Thread-safety: Bind/Run on the main thread; RequestShutdown and TrimBuffers from any thread.
+// While it lives, counters.buffer_stats reads its workers' buffer pools.
 #pragma once
 
 #include <atomic>
@@ -35,6 +36,7 @@ struct NetConfig {
   // reserved fds (so `-c 1024` admits slightly fewer than 1024 clients, as memcached does).
   size_t reserved_fds = 0;
   ConnectionLimits limits;
+  size_t buffer_pool_bytes = WorkerMemory::kDefaultPoolBytes;  // idle buffer bytes per worker
   std::chrono::milliseconds drain_deadline{4000};
   // Run on every worker thread every worker_tick_period (empty: none).
   std::function<void()> worker_tick;
@@ -52,6 +54,9 @@ class NetServer {
   // Starts the workers and serves until shutdown completes (blocks the calling thread).
   void Run();
   void RequestShutdown();
+  // For the RSS controller: frees up to `bytes` of idle buffer memory (see WorkerPool).
+  size_t TrimBuffers(size_t bytes) { return pool_.TrimBuffers(bytes); }
+  WorkerPool& workers() { return pool_; }
   // Called on SIGHUP (on the main thread).
   std::function<void()> on_reload;
 
