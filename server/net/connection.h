@@ -56,6 +56,8 @@ class Connection final : public std::enable_shared_from_this<Connection<Socket>>
   void ProcessInput();
   // Hands pending output to the socket; true when all of it went out synchronously.
   bool WriteNow();
+  // Sends what the kernel takes now of iov_ (non-blocking); sets `ec` on a hard error.
+  size_t SendNow(boost::system::error_code* ec);
   void OnWrite(const boost::system::error_code& ec, size_t n);
   void OnPinTimeout();
   void WriteCopiedRest(size_t written);
