@@ -29,18 +29,18 @@ struct MemorySplit {
   uint64_t index = 0;          // hash index
   uint64_t policy = 0;         // eviction-policy metadata beyond the item headers
   // Outside the budget.
-  uint64_t buffers = 0;        // connection buffers and batch arenas in use
-  uint64_t pools = 0;          // idle pooled buffers
-  uint64_t unaccounted = 0;    // RSS beyond every accounted kind (0 when RSS is below them)
+  uint64_t buffers = 0;      // connection buffers and batch arenas in use
+  uint64_t pools = 0;        // idle pooled buffers
+  uint64_t unaccounted = 0;  // RSS beyond every accounted kind (0 when RSS is below them)
 
   static constexpr size_t kKinds = 9;
   static constexpr size_t kBudgetKinds = 6;  // the first six
   // The kinds as memory_bytes{kind} names them, in this order (unaccounted last).
   static constexpr std::array<std::string_view, kKinds> kNames = {
-      "payload", "item_metadata", "slab_slack", "slab_free", "index",
+      "payload", "item_metadata", "slab_slack", "slab_free",  "index",
       "policy",  "buffers",       "pools",      "unaccounted"};
   std::array<uint64_t, kKinds> values() const {
-    return {payload, item_metadata, slab_slack, slab_free, index,
+    return {payload, item_metadata, slab_slack, slab_free,  index,
             policy,  buffers,       pools,      unaccounted};
   }
   uint64_t budget() const {

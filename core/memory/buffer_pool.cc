@@ -49,7 +49,7 @@ void* BufferPool::Allocate(size_t bytes) {
     return block;
   }
   Add(misses_, 1);
-  return ::operator new(rounded, std::align_val_t{kAlignment});
+  return ::operator new (rounded, std::align_val_t{kAlignment});
 }
 
 void BufferPool::Release(void* block, size_t bytes) {
@@ -68,7 +68,7 @@ void BufferPool::Release(void* block, size_t bytes) {
 }
 
 void BufferPool::FreeToSystem(void* block, size_t rounded) {
-  ::operator delete(block, rounded, std::align_val_t{kAlignment});
+  ::operator delete (block, rounded, std::align_val_t{kAlignment});
   Add(trims_, 1);
   Add(trimmed_bytes_, rounded);
 }

@@ -89,7 +89,8 @@ class PooledBuffer {
  public:
   PooledBuffer() = default;
   PooledBuffer(BufferPool* pool, size_t bytes)
-      : pool_(pool), data_(static_cast<char*>(pool->Allocate(bytes))),
+      : pool_(pool),
+        data_(static_cast<char*>(pool->Allocate(bytes))),
         size_(BufferPool::RoundUp(bytes)) {}
   PooledBuffer(PooledBuffer&& o) noexcept : pool_(o.pool_), data_(o.data_), size_(o.size_) {
     o.data_ = nullptr;

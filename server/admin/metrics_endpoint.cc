@@ -52,7 +52,8 @@ std::string MetricsEndpoint::Scrape() const {
   const cache::OutsideBudget outside = dispatch::BufferAccounting(*sources_.counters);
   const uint64_t outside_values[] = {outside.buffers, outside.pools};
   for (size_t i = 0; i < std::size(outside_values); ++i) {
-    const base::MetricLabel label{"kind", cache::MemorySplit::kNames[cache::MemorySplit::kBudgetKinds + i]};
+    const base::MetricLabel label{"kind",
+                                  cache::MemorySplit::kNames[cache::MemorySplit::kBudgetKinds + i]};
     visitor.Visit(kMemoryFamily, base::MetricKind::kGauge, static_cast<double>(outside_values[i]),
                   "", &label, 1);
   }

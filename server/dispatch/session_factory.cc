@@ -7,7 +7,7 @@
 namespace kmd::dispatch {
 
 std::unique_ptr<net::Session> DispatchSessionFactory::Create(bool binary,
-                                                            net::WorkerMemory& memory) {
+                                                             net::WorkerMemory& memory) {
   if (binary) return std::make_unique<BinarySession>(ctx_, &memory);
   return std::make_unique<TextSession>(ctx_, &memory);
 }

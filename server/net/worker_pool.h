@@ -23,8 +23,7 @@ namespace kmd::net {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(size_t workers,
-                      size_t buffer_pool_bytes = WorkerMemory::kDefaultPoolBytes);
+  explicit WorkerPool(size_t workers, size_t buffer_pool_bytes = WorkerMemory::kDefaultPoolBytes);
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   ~WorkerPool();
@@ -49,8 +48,7 @@ class WorkerPool {
   // thread it waits for each worker's answer up to `wait` in all (a busy worker's trim still runs
   // later but is not counted); on a worker thread it trims that worker inline without waiting for
   // the others. Before Start() or after Stop() it trims inline (no worker thread runs).
-  size_t TrimBuffers(size_t bytes,
-                     std::chrono::milliseconds wait = std::chrono::milliseconds(100));
+  size_t TrimBuffers(size_t bytes, std::chrono::milliseconds wait = std::chrono::milliseconds(100));
 
  private:
   using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;

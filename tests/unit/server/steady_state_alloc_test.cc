@@ -57,9 +57,7 @@ void* NewOrThrow(size_t n, size_t align) {
 void* operator new(size_t n) { return NewOrThrow(n, 0); }
 void* operator new[](size_t n) { return NewOrThrow(n, 0); }
 void* operator new(size_t n, std::align_val_t a) { return NewOrThrow(n, static_cast<size_t>(a)); }
-void* operator new[](size_t n, std::align_val_t a) {
-  return NewOrThrow(n, static_cast<size_t>(a));
-}
+void* operator new[](size_t n, std::align_val_t a) { return NewOrThrow(n, static_cast<size_t>(a)); }
 void* operator new(size_t n, const std::nothrow_t&) noexcept { return CountedNew(n, 0); }
 void* operator new[](size_t n, const std::nothrow_t&) noexcept { return CountedNew(n, 0); }
 void operator delete(void* p) noexcept { std::free(p); }
@@ -125,7 +123,8 @@ constexpr int kKeys = 100;
 
 // The daemon's request path in this process: Store, dispatch, NetServer on a free port.
 struct InProcessDaemon {
-  InProcessDaemon() : store(StoreConfigFor()), factory(ctx), server(NetConfigFor(), factory, counters) {
+  InProcessDaemon()
+      : store(StoreConfigFor()), factory(ctx), server(NetConfigFor(), factory, counters) {
     ctx.store = &store;
     ctx.counters = &counters;
     ctx.latency = &latency;
