@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory_resource>
+#include <utility>
 
 namespace kmd::memory {
 
@@ -92,18 +93,14 @@ class PooledBuffer {
       : pool_(pool),
         data_(static_cast<char*>(pool->Allocate(bytes))),
         size_(BufferPool::RoundUp(bytes)) {}
-  PooledBuffer(PooledBuffer&& o) noexcept : pool_(o.pool_), data_(o.data_), size_(o.size_) {
-    o.data_ = nullptr;
-    o.size_ = 0;
-  }
+  PooledBuffer(PooledBuffer&& o) noexcept
+      : pool_(o.pool_), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
   PooledBuffer& operator=(PooledBuffer&& o) noexcept {
     if (this != &o) {
       Reset();
       pool_ = o.pool_;
-      data_ = o.data_;
-      size_ = o.size_;
-      o.data_ = nullptr;
-      o.size_ = 0;
+      data_ = std::exchange(o.data_, nullptr);
+      size_ = std::exchange(o.size_, 0);
     }
     return *this;
   }

@@ -28,17 +28,24 @@ void VisitServerCounters(const ServerCounters& c, int64_t now_seconds, base::Cou
           "Seconds since the server started (as stats uptime)");
   if (!c.buffer_stats) return;
   const memory::BufferPoolStats b = c.buffer_stats();
-  const auto num = [](uint64_t x) { return static_cast<double>(x); };
-  v.Visit("buffer_bytes", MetricKind::kGauge, num(b.in_use_bytes),
-          "Connection buffers and batch arenas in use, from the workers' pools (outside -m)");
-  v.Visit("buffer_pool_bytes", MetricKind::kGauge, num(b.pooled_bytes),
-          "Idle buffers the workers' pools keep for reuse (outside -m)");
-  v.Visit("buffer_pool_hits_total", MetricKind::kCounter, num(b.hits),
-          "Buffer requests served from a worker's pool");
-  v.Visit("buffer_pool_misses_total", MetricKind::kCounter, num(b.misses),
-          "Buffer requests that went to the system allocator");
-  v.Visit("buffer_pool_trimmed_bytes_total", MetricKind::kCounter, num(b.trimmed_bytes),
-          "Idle buffer bytes given back to the system (pool cap or trim)");
+  const struct {
+    const char* name;
+    MetricKind kind;
+    uint64_t value;
+    const char* help;
+  } buffers[] = {
+      {"buffer_bytes", MetricKind::kGauge, b.in_use_bytes,
+       "Connection buffers and batch arenas in use, from the workers' pools (outside -m)"},
+      {"buffer_pool_bytes", MetricKind::kGauge, b.pooled_bytes,
+       "Idle buffers the workers' pools keep for reuse (outside -m)"},
+      {"buffer_pool_hits_total", MetricKind::kCounter, b.hits,
+       "Buffer requests served from a worker's pool"},
+      {"buffer_pool_misses_total", MetricKind::kCounter, b.misses,
+       "Buffer requests that went to the system allocator"},
+      {"buffer_pool_trimmed_bytes_total", MetricKind::kCounter, b.trimmed_bytes,
+       "Idle buffer bytes given back to the system (pool cap or trim)"},
+  };
+  for (const auto& f : buffers) v.Visit(f.name, f.kind, static_cast<double>(f.value), f.help);
 }
 
 }  // namespace kmd::net
