@@ -69,18 +69,36 @@ void Connection<Socket>::Drain() {
 }
 
 template <class Socket>
+void Connection<Socket>::ParkIfIdle() {
+  if (reads_ != reads_at_last_check_) {
+    reads_at_last_check_ = reads_;
+    return;
+  }
+  if (!waiting_with_buffer_ || parking_ || closed_) return;
+  parking_ = true;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);  // OnRead sees operation_aborted and waits without the buffer
+}
+
+template <class Socket>
 void Connection<Socket>::DoRead() {
   if (closed_) return;
   if (begin_ == end_) {
-    // Nothing buffered: the buffer goes back to the pool while the client is quiet.
     begin_ = end_ = 0;
-    buffer_.Reset();
-    capacity_ = 0;
-    socket_.async_wait(Socket::wait_read,
-                       [self = this->shared_from_this()](const boost::system::error_code& ec) {
-                         self->OnReadable(ec);
-                       });
-    return;
+    if (capacity_ > limits_.initial_buffer) {
+      // A burst (large value) grew the buffer; it goes back to the pool once empty.
+      buffer_.Reset();
+      capacity_ = 0;
+    }
+    if (buffer_.empty()) {
+      // New, parked or after a burst: wait for input holding no buffer.
+      socket_.async_wait(Socket::wait_read,
+                         [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                           self->OnReadable(ec);
+                         });
+      return;
+    }
+    waiting_with_buffer_ = true;  // ParkIfIdle may take the buffer back
   }
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
@@ -110,6 +128,7 @@ void Connection<Socket>::OnReadable(const boost::system::error_code& ec) {
     Close();
     return;
   }
+  ++reads_;
   buffer_ = memory::PooledBuffer(&memory_.pool, limits_.initial_buffer);
   capacity_ = limits_.initial_buffer;
   boost::system::error_code read_ec;
@@ -123,10 +142,21 @@ void Connection<Socket>::OnReadable(const boost::system::error_code& ec) {
 
 template <class Socket>
 void Connection<Socket>::OnRead(const boost::system::error_code& ec, size_t n) {
+  waiting_with_buffer_ = false;
+  if (parking_) {
+    parking_ = false;
+    if (ec == asio::error::operation_aborted && !closed_) {
+      buffer_.Reset();  // idle: the buffer goes back to the pool, the wait goes on without it
+      capacity_ = 0;
+      DoRead();
+      return;
+    }
+  }
   if (ec) {
     Close();
     return;
   }
+  ++reads_;
   end_ += n;
   counters_.bytes_read.fetch_add(n, std::memory_order_relaxed);
   ProcessInput();

@@ -12,6 +12,7 @@ class ConnectionHandle {
  public:
   virtual ~ConnectionHandle() = default;
   virtual void Drain() = 0;
+  virtual void ParkIfIdle() = 0;
 };
 
 class ConnectionRegistry {
@@ -27,6 +28,10 @@ class ConnectionRegistry {
     // Drain may close and remove; iterate over a copy.
     std::unordered_set<ConnectionHandle*> copy = live_;
     for (ConnectionHandle* c : copy) c->Drain();
+  }
+  // Parks (see Connection) every connection idle since the previous call.
+  void ParkIdle() {
+    for (ConnectionHandle* c : live_) c->ParkIfIdle();
   }
   size_t count() const { return count_.load(std::memory_order_relaxed); }
 

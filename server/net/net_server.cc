@@ -168,6 +168,8 @@ void NetServer::Run() {
   signals_.add(SIGHUP);
   WaitSignal();
   if (config_.worker_tick) pool_.RunEvery(config_.worker_tick_period, config_.worker_tick);
+  // Idle connections give their read buffers back (see Connection::ParkIfIdle).
+  pool_.RunEvery(config_.limits.park_after, [this] { ParkIdleHere(); });
   pool_.Start();
   if (tcp_) Accept(*tcp_);
   if (unix_) Accept(*unix_);
@@ -175,6 +177,13 @@ void NetServer::Run() {
   pool_.Stop();
   pool_.Join();
   if (!config_.unix_socket.empty()) ::unlink(config_.unix_socket.c_str());
+}
+
+void NetServer::ParkIdleHere() {
+  if (shutting_down_) return;
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    if (pool_.At(i).get_executor().running_in_this_thread()) registries_[i]->ParkIdle();
+  }
 }
 
 void NetServer::RequestShutdown() {

@@ -71,6 +71,8 @@ class NetServer {
   void BeginShutdown();
   void WaitDrained(std::chrono::steady_clock::time_point deadline);
   void WaitSignal();
+  // On a worker thread, every park interval: park its idle connections (buffers go back).
+  void ParkIdleHere();
 
   NetConfig config_;
   SessionFactory& factory_;

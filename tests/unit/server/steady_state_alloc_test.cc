@@ -5,6 +5,7 @@
 // Covered per round: text set x100, get of 100 keys, get x10, incr, delete, mg/ms/md, mn; binary
 // SETQ x100, GETKQ x100 + NOOP (the binary multi-get), GET, DELETE, INCREMENT, NOOP. Not covered:
 // stats (its lines are strings), connection accept/close, values past the pool's largest class.
+// Then, idle, the connections park and hold no buffer.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -145,6 +146,7 @@ struct InProcessDaemon {
     NetConfig c;
     c.port = 0;
     c.threads = 2;
+    c.limits.park_after = std::chrono::milliseconds(20);  // idle connections park quickly
     return c;
   }
 
@@ -309,7 +311,8 @@ TEST_CASE("steady state: pipelined text, meta and binary requests allocate nothi
   CHECK(g_malloc_calls.load() == 0);
   CHECK(daemon.counters.buffer_stats().misses == pool_misses);  // buffers all came from the pools
 
-  // Idle, the connections hold no buffer: what is in use is the arenas' kept blocks alone.
+  // Idle for two park intervals, the connections hold no buffer: what is in use is the arenas'
+  // kept blocks alone.
   size_t arenas = 0;
   uint64_t in_use = 0;
   for (int wait = 0; wait < 100; ++wait) {
