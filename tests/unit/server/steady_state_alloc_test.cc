@@ -326,6 +326,10 @@ TEST_CASE("steady state: pipelined text, meta and binary requests allocate nothi
   }
   CHECK(arenas > 0);
   CHECK(in_use == arenas);
+  // Parked connections wake up on input and borrow again.
+  text_buf.resize(text_buf.capacity());
+  RoundTrip(text.fd(), text_round, &text_buf, TextDone);
+  CHECK(text_buf == first_text);
 }
 
 }  // namespace
