@@ -125,7 +125,7 @@ constexpr int kKeys = 100;
 // The daemon's request path in this process: Store, dispatch, NetServer on a free port.
 struct InProcessDaemon {
   InProcessDaemon()
-      : store(StoreConfigFor()), factory(ctx), server(NetConfigFor(), factory, counters) {
+      : store(StoreConfigFor()), factory(ctx), server(NetConfigFor(&store), factory, counters) {
     ctx.store = &store;
     ctx.counters = &counters;
     ctx.latency = &latency;
@@ -142,8 +142,12 @@ struct InProcessDaemon {
     c.clock = &base::SystemClock::Instance();
     return c;
   }
-  static NetConfig NetConfigFor() {
+  static NetConfig NetConfigFor(cache::Store* store) {
     NetConfig c;
+    // As the daemon's main: workers hand their cached slab chunks back, here often enough to run
+    // during the counted rounds.
+    c.worker_tick = [store] { store->FlushThreadCache(); };
+    c.worker_tick_period = std::chrono::milliseconds(10);
     c.port = 0;
     c.threads = 2;
     c.limits.park_after = std::chrono::milliseconds(20);  // idle connections park quickly
