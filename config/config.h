@@ -55,6 +55,7 @@ struct ConnectionsConfig {
   uint32_t max = 1024;                            // -c
   std::chrono::milliseconds drain_timeout{5000};  // SIGTERM: time to finish in-flight requests
   uint32_t reqs_per_event = 20;  // -R: requests served per read before other connections' turn
+  uint64_t buffer_pool_bytes = 4 * kMiB;  // idle buffer bytes each worker's pool keeps
 };
 
 struct ItemsConfig {

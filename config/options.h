@@ -155,7 +155,7 @@ inline constexpr std::array<Descriptor, 7> kMemoryOptions{{
      }},
 }};
 
-inline constexpr std::array<Descriptor, 3> kConnectionsOptions{{
+inline constexpr std::array<Descriptor, 4> kConnectionsOptions{{
     {.key = "connections.max", .type = ValueType::kUint, .default_text = "1024",
      .unit = "connections", .min = 1, .max = 1u << 20, .short_flag = 'c',
      .long_flag = "conn-limit", .arg_name = "<num>",
@@ -178,6 +178,12 @@ inline constexpr std::array<Descriptor, 3> kConnectionsOptions{{
      .set = [](Config& c,
                const Value& v) { c.connections.reqs_per_event = static_cast<uint32_t>(v.number); },
      .get = [](const Config& c) { return std::to_string(c.connections.reqs_per_event); }},
+    {.key = "connections.buffer_pool_bytes", .type = ValueType::kSize, .default_text = "4MiB",
+     .unit = "bytes; a bare number means bytes", .min = 0, .max = kGiB, .bare_unit = 1,
+     .help = "idle connection buffers each worker keeps for reuse (0..1GiB; outside "
+             "memory.limit); buffers past it go back to the system",
+     .set = [](Config& c, const Value& v) { c.connections.buffer_pool_bytes = v.number; },
+     .get = [](const Config& c) { return FormatSize(c.connections.buffer_pool_bytes); }},
 }};
 
 inline constexpr std::array<Descriptor, 1> kItemsOptions{{

@@ -28,6 +28,7 @@
 #include "server/admin/profile_endpoint.h"
 #include "server/admin/profiler.h"
 #include "server/dispatch/dispatch_context.h"
+#include "server/dispatch/memory_stats.h"
 #include "server/dispatch/session_factory.h"
 #include "server/net/net_server.h"
 
@@ -167,7 +168,10 @@ int main(int argc, char** argv) {
   // listeners, below. Declared before the network server, whose workers call its hooks.
   std::unique_ptr<kmd::admin::Profiler> profiler;
   if (config.profile.enabled) {
-    profiler = std::make_unique<kmd::admin::Profiler>(config.profile, store);
+    // The workers' pools (counters.buffer_stats is set once the NetServer exists, before the
+    // monitor starts).
+    profiler = std::make_unique<kmd::admin::Profiler>(
+        config.profile, store, [&counters] { return kmd::dispatch::BufferAccounting(counters); });
     ctx.memory_monitor = &profiler->monitor();
   }
   std::unique_ptr<kmd::dispatch::DebugLeak> debug_leak;
@@ -206,6 +210,7 @@ int main(int argc, char** argv) {
   net_config.reserved_fds = 5 + 5 * config.threads;
   net_config.drain_deadline =
       std::chrono::duration_cast<std::chrono::milliseconds>(config.connections.drain_timeout);
+  net_config.buffer_pool_bytes = config.connections.buffer_pool_bytes;
   net_config.limits.max_buffer = config.items.max_size + 64 * 1024;
   if (net_config.limits.max_buffer < ctx.limits.max_multiget_line + 1024) {
     net_config.limits.max_buffer = ctx.limits.max_multiget_line + 1024;

@@ -183,7 +183,7 @@ def cdf_points(r):
 def peer_binary(args, build_dir):
     """memcached, or our own daemon when --peer-ours-args makes this an A/B of two settings."""
     if args.peer_ours_args is not None:
-        return str(build_dir / "server" / "kotoba-memd")
+        return args.peer_ours_binary or str(build_dir / "server" / "kotoba-memd")
     return args.memcached
 
 
@@ -453,6 +453,9 @@ def main():
     ap.add_argument("--peer-ours-args", default=None,
                     help="run kotoba-memd with these arguments as the peer instead of memcached "
                          "(A/B of two settings; tables still say 'memcached' for the peer column)")
+    ap.add_argument("--peer-ours-binary", default=None,
+                    help="with --peer-ours-args: the peer's kotoba-memd binary (A/B of two builds, "
+                         "e.g. main's), instead of the one in --build-dir")
     ap.add_argument("--only", nargs="*", help="run only workloads/memory cases naming these")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-load", action="store_true")

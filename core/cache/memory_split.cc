@@ -1,10 +1,10 @@
 // SplitMemory: StoreStats' byte figures mapped onto the kinds of memory_split.h. Pure and
-// thread-safe; invariant: the six accounted kinds sum to StoreStats::budget_used().
+// thread-safe; invariant: the six budget kinds sum to StoreStats::budget_used().
 #include "core/cache/memory_split.h"
 
 namespace kmd::cache {
 
-MemorySplit SplitMemory(const StoreStats& st, uint64_t rss) {
+MemorySplit SplitMemory(const StoreStats& st, uint64_t rss, const OutsideBudget& outside) {
   MemorySplit split;
   split.payload = st.payload_bytes;
   split.item_metadata = st.header_bytes;
@@ -13,6 +13,8 @@ MemorySplit SplitMemory(const StoreStats& st, uint64_t rss) {
   split.slab_free = pages > st.bytes ? pages - st.bytes : 0;
   split.index = st.index_bytes;
   split.policy = st.policy_bytes;
+  split.buffers = outside.buffers;
+  split.pools = outside.pools;
   split.unaccounted = UnaccountedBytes(rss, split.accounted());
   return split;
 }

@@ -39,7 +39,8 @@ constexpr std::string_view kCommandsHelp =
     "Requests by command and outcome (memcached_exporter's breakdown; set excludes cas)";
 constexpr std::string_view kSlabCommandsHelp = "Hits by slab class, command and outcome";
 constexpr std::string_view kMemoryHelp =
-    "Bytes of the memory budget (-m) by kind; the kinds add up to the budget used";
+    "Bytes by kind: the budget's kinds (-m) add up to budget_used_bytes; buffers and pools sit "
+    "outside the budget; unaccounted is RSS beyond every other kind";
 
 uint64_t Minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
@@ -71,7 +72,8 @@ void Memory(const StoreStats& st, Reporter& r) {
   // Unaccounted needs the RSS, which the process reporter adds (server/admin).
   const MemorySplit split = SplitMemory(st, 0);
   const auto values = split.values();
-  for (size_t i = 0; i + 1 < MemorySplit::kKinds; ++i) {
+  // The kinds outside the budget are their owners' to report (server/admin adds them).
+  for (size_t i = 0; i < MemorySplit::kBudgetKinds; ++i) {
     r.Gauge("memory_bytes", static_cast<double>(values[i]), kMemoryHelp,
             {{"kind", MemorySplit::kNames[i]}});
   }

@@ -54,7 +54,9 @@ MemorySample MemoryMonitor::SampleNow() {
   MemorySample sample;
   sample.time_ms = UnixMillis();
   sample.rss = options_.read_rss();
-  sample.split = cache::SplitMemory(stats, sample.rss);
+  const cache::OutsideBudget outside =
+      options_.read_outside ? options_.read_outside() : cache::OutsideBudget{};
+  sample.split = cache::SplitMemory(stats, sample.rss, outside);
   sample.malloc = ReadMalloc();
   sample.page_source = stats.page_source_stats;
   sample.items = stats.curr_items;

@@ -1,6 +1,7 @@
 // MemoryMonitor: the profiler's live view. Every `interval` its own thread samples RSS and its
-// split by kind (cache::SplitMemory over one Store::Stats() snapshot), mallinfo2, the page
-// source's counters and per-class slab use, and keeps the last `history` samples in a ring.
+// split by kind (cache::SplitMemory over one Store::Stats() snapshot and the buffers and pools
+// that read_outside reports), mallinfo2, the page source's counters and per-class slab use, and
+// keeps the last `history` samples in a ring.
 // Thread-safety: Start/Stop from the owning thread; SampleNow, Latest, Snapshot from any thread
 // (one mutex guards the ring, held only to copy in or out, never while the store is walked).
 // The store must outlive the monitor. Start() takes the first sample before it returns; the
@@ -29,6 +30,9 @@ struct MonitorOptions {
   uint64_t (*read_rss)() = &ResidentBytes;
   // Called with each sample after it is recorded, on the sampling thread (the leak detector).
   std::function<void(const MemorySample&)> observer;
+  // The accounted kinds outside the budget (the server's buffer pools); empty: zero. Called on
+  // the sampling thread, so it must be thread-safe.
+  std::function<cache::OutsideBudget()> read_outside;
 };
 
 class MemoryMonitor {

@@ -16,7 +16,8 @@ constexpr double kLeft = 70, kRight = 180, kTop = 30, kBottom = 50;
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 constexpr double kMiB = 1024.0 * 1024.0;
 constexpr std::array<const char*, cache::MemorySplit::kKinds> kColors = {
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1"};
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#ff9da7", "#9c755f",
+    "#b07aa1"};
 
 std::string Fmt(const char* format, double a, double b = 0, double c = 0) {
   char buf[96];

@@ -12,6 +12,7 @@
 #include "core/profile/process_memory.h"
 #include "server/admin/metric_families.h"
 #include "server/admin/process_metrics.h"
+#include "server/dispatch/memory_stats.h"
 #include "server/net/counter_report.h"
 
 namespace kmd::admin {
@@ -47,6 +48,15 @@ std::string MetricsEndpoint::Scrape() const {
   AccountedSum visitor(families);
   sources_.store->VisitCounters(visitor);
   net::VisitServerCounters(*sources_.counters, base::SystemClock::Instance().NowSeconds(), visitor);
+  // The kinds outside the budget; help text is the store's (first visit wins).
+  const cache::OutsideBudget outside = dispatch::BufferAccounting(*sources_.counters);
+  const uint64_t outside_values[] = {outside.buffers, outside.pools};
+  for (size_t i = 0; i < std::size(outside_values); ++i) {
+    const base::MetricLabel label{"kind",
+                                  cache::MemorySplit::kNames[cache::MemorySplit::kBudgetKinds + i]};
+    visitor.Visit(kMemoryFamily, base::MetricKind::kGauge, static_cast<double>(outside_values[i]),
+                  "", &label, 1);
+  }
   if (sources_.latency != nullptr) sources_.latency->VisitCounters(visitor);
   if (sources_.leaks != nullptr) sources_.leaks->VisitCounters(visitor);
   if (sources_.rss != nullptr) sources_.rss->VisitCounters(visitor);

@@ -19,7 +19,8 @@ void LogFinding(const profile::LeakFinding& f) {
 
 }  // namespace
 
-Profiler::Profiler(const config::ProfileConfig& config, const cache::Store& store) {
+Profiler::Profiler(const config::ProfileConfig& config, const cache::Store& store,
+                   std::function<cache::OutsideBudget()> read_outside) {
   const auto interval = std::chrono::milliseconds(config.interval_ms);
   if (config.sample_bytes > 0 && !base::g_alloc_interposed.load()) {
     spdlog::warn(
@@ -43,6 +44,7 @@ Profiler::Profiler(const config::ProfileConfig& config, const cache::Store& stor
   profile::MonitorOptions options;
   options.interval = interval;
   options.history = config.history;
+  options.read_outside = std::move(read_outside);
   options.observer = [leaks = leaks_.get()](const profile::MemorySample& s) { leaks->Observe(s); };
   monitor_ = std::make_unique<profile::MemoryMonitor>(store, options);
   heap_ = std::make_unique<profile::HeapReporter>(sampler_.get(), monitor_.get(), items_.get(),

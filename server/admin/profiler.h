@@ -6,6 +6,7 @@
 // Thread-safety: Start/Stop from main; the parts are thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "config/config.h"
@@ -20,7 +21,9 @@ namespace kmd::admin {
 
 class Profiler {
  public:
-  Profiler(const config::ProfileConfig& config, const cache::Store& store);
+  // `read_outside`: the accounted memory outside -m (the server's buffer pools) for the monitor.
+  Profiler(const config::ProfileConfig& config, const cache::Store& store,
+           std::function<cache::OutsideBudget()> read_outside = {});
   void Start() { monitor_->Start(); }
   void Stop() { monitor_->Stop(); }
 

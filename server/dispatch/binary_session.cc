@@ -71,7 +71,8 @@ LatencyCommand LatencyOf(Opcode op) {
 
 }  // namespace
 
-BinarySession::BinarySession(DispatchContext& ctx) : ProtocolSession(ctx) {}
+BinarySession::BinarySession(DispatchContext& ctx, net::WorkerMemory* memory)
+    : ProtocolSession(ctx, memory) {}
 
 net::ProcessResult BinarySession::Process(std::string_view input) {
   net::ProcessResult result;

@@ -16,7 +16,7 @@ namespace kmd::dispatch {
 
 class BinarySession final : public ProtocolSession {
  public:
-  explicit BinarySession(DispatchContext& ctx);
+  explicit BinarySession(DispatchContext& ctx, net::WorkerMemory* memory = nullptr);
 
   net::ProcessResult Process(std::string_view input) override;
 

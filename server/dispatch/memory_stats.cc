@@ -36,4 +36,10 @@ void MemoryStats(const profile::MemoryMonitor* monitor, StatLines* out) {
   add("items", s.items);
 }
 
+cache::OutsideBudget BufferAccounting(const net::ServerCounters& counters) {
+  if (!counters.buffer_stats) return {};
+  const memory::BufferPoolStats pools = counters.buffer_stats();
+  return {.buffers = pools.in_use_bytes, .pools = pools.pooled_bytes};
+}
+
 }  // namespace kmd::dispatch

@@ -3,7 +3,26 @@
 
 #include <cstring>
 
+#include "core/memory/buffer_pool.h"
+
 namespace kmd::dispatch {
+namespace {
+
+constexpr size_t kBlock = memory::BufferPool::kMinClassBytes;
+
+}  // namespace
+
+OutputBuffer::OutputBuffer(std::pmr::memory_resource* buffers)
+    : buffers_(buffers),
+      scratch_{std::pmr::string(buffers), std::pmr::string(buffers)},
+      segments_{std::pmr::vector<Segment>(buffers), std::pmr::vector<Segment>(buffers)},
+      pins_{std::pmr::vector<cache::ItemRef>(buffers), std::pmr::vector<cache::ItemRef>(buffers)} {}
+
+void OutputBuffer::Prepare() {
+  // A string asks for capacity + 1 bytes: this is exactly one block.
+  if (scratch_[pending_].capacity() < kBlock - 1) scratch_[pending_].reserve(kBlock - 1);
+  if (segments_[pending_].capacity() == 0) segments_[pending_].reserve(kBlock / sizeof(Segment));
+}
 
 void OutputBuffer::AddScratchSegment(size_t offset, size_t size) {
   auto& segs = segments_[pending_];
@@ -18,6 +37,7 @@ void OutputBuffer::AddScratchSegment(size_t offset, size_t size) {
 
 void OutputBuffer::Append(std::string_view bytes) {
   if (bytes.empty()) return;
+  Prepare();
   auto& scratch = scratch_[pending_];
   size_t offset = scratch.size();
   scratch.append(bytes.data(), bytes.size());
@@ -25,6 +45,7 @@ void OutputBuffer::Append(std::string_view bytes) {
 }
 
 char* OutputBuffer::AppendUninitialized(size_t size) {
+  Prepare();
   auto& scratch = scratch_[pending_];
   size_t offset = scratch.size();
   scratch.resize(offset + size);
@@ -41,6 +62,8 @@ void OutputBuffer::AppendValue(cache::ItemRef ref) {
     ref.CopyValue(AppendUninitialized(size));
     return;
   }
+  Prepare();
+  if (pins_[pending_].capacity() == 0) pins_[pending_].reserve(kBlock / sizeof(cache::ItemRef));
   value_pieces_.clear();
   ref.AppendValue(&value_pieces_);
   for (const iovec& piece : value_pieces_) {
@@ -52,9 +75,9 @@ void OutputBuffer::AppendValue(cache::ItemRef ref) {
   pins_[pending_].push_back(std::move(ref));
 }
 
-void OutputBuffer::Take(std::vector<iovec>* iov) {
+void OutputBuffer::Take(std::pmr::vector<iovec>* iov) {
   int gen = pending_;
-  const std::string& scratch = scratch_[gen];
+  const std::pmr::string& scratch = scratch_[gen];
   for (const Segment& seg : segments_[gen]) {
     const char* base = seg.external ? seg.data : scratch.data() + seg.offset;
     iov->push_back(iovec{const_cast<char*>(base), seg.size});
@@ -67,14 +90,10 @@ void OutputBuffer::Take(std::vector<iovec>* iov) {
 
 void OutputBuffer::Written() {
   int gen = 1 - pending_;
-  pins_[gen].clear();
-  segments_[gen].clear();
-  // Keep a modest buffer for reuse; give back what a burst grew.
-  if (scratch_[gen].capacity() > (1u << 20)) {
-    std::string().swap(scratch_[gen]);
-  } else {
-    scratch_[gen].clear();
-  }
+  // Everything goes back to the worker's pool: the next batch, of any connection, reuses it.
+  std::pmr::vector<cache::ItemRef>(buffers_).swap(pins_[gen]);
+  std::pmr::vector<Segment>(buffers_).swap(segments_[gen]);
+  std::pmr::string(buffers_).swap(scratch_[gen]);
   inflight_pinned_ = 0;
 }
 

@@ -6,9 +6,10 @@
 
 namespace kmd::dispatch {
 
-std::unique_ptr<net::Session> DispatchSessionFactory::Create(bool binary) {
-  if (binary) return std::make_unique<BinarySession>(ctx_);
-  return std::make_unique<TextSession>(ctx_);
+std::unique_ptr<net::Session> DispatchSessionFactory::Create(bool binary,
+                                                             net::WorkerMemory& memory) {
+  if (binary) return std::make_unique<BinarySession>(ctx_, &memory);
+  return std::make_unique<TextSession>(ctx_, &memory);
 }
 
 }  // namespace kmd::dispatch

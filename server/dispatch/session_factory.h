@@ -12,7 +12,7 @@ namespace kmd::dispatch {
 class DispatchSessionFactory final : public net::SessionFactory {
  public:
   explicit DispatchSessionFactory(DispatchContext& ctx) : ctx_(ctx) {}
-  std::unique_ptr<net::Session> Create(bool binary) override;
+  std::unique_ptr<net::Session> Create(bool binary, net::WorkerMemory& memory) override;
 
  private:
   DispatchContext& ctx_;

@@ -112,6 +112,16 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   l.Add("slab_slack_bytes", s.slack_bytes);
   l.Add("index_bytes", s.index_bytes);
   l.Add("policy_bytes", s.policy_bytes);
+  // Outside -m: the workers' buffer pools (connection buffers, output scratch, batch arenas).
+  if (c.buffer_stats) {
+    const memory::BufferPoolStats b = c.buffer_stats();
+    l.Add("buffer_bytes", b.in_use_bytes);
+    l.Add("buffer_pool_bytes", b.pooled_bytes);
+    l.Add("buffer_pool_hits", b.hits);
+    l.Add("buffer_pool_misses", b.misses);
+    l.Add("buffer_pool_trims", b.trims);
+    l.Add("buffer_pool_trimmed_bytes", b.trimmed_bytes);
+  }
   l.Add("page_size", s.page_size);
   l.Add("total_pages", s.total_pages);
   // The eviction policy: configured, ordering items now (Adaptive's choice), Adaptive's switches

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "server/dispatch/meta_commands.h"
 #include "server/dispatch/stats_report.h"
@@ -87,9 +88,13 @@ cache::DeleteArgs KeyOnly(std::string_view key) {
 
 }  // namespace
 
-TextSession::TextSession(DispatchContext& ctx) : ProtocolSession(ctx) {}
+TextSession::TextSession(DispatchContext& ctx, net::WorkerMemory* memory)
+    : ProtocolSession(ctx, memory) {}
 
 net::ProcessResult TextSession::Process(std::string_view input) {
+  memory::BatchArena::Scope batch(arena());
+  Request& req = *arena().New<Request>();  // trivially destructible: the reset frees it
+  static_assert(std::is_trivially_destructible_v<Request>);
   net::ProcessResult result;
   size_t pos = 0;
   size_t served = 0;
@@ -97,7 +102,7 @@ net::ProcessResult TextSession::Process(std::string_view input) {
   while (pos < input.size()) {
     if (MustPause(served++, &result)) break;
     std::string_view rest = input.substr(pos);
-    protocol::text::ParseResult r = protocol::text::Parse(rest, ctx_.limits, &req_);
+    protocol::text::ParseResult r = protocol::text::Parse(rest, ctx_.limits, &req);
     if (r.close) {
       result.close = true;
       break;
@@ -105,7 +110,7 @@ net::ProcessResult TextSession::Process(std::string_view input) {
     if (r.outcome == ParseOutcome::kNeedMore) break;
     pos += r.consumed;
     if (r.outcome == ParseOutcome::kBad) {
-      Rejected(req_, r);
+      Rejected(req, r);
       laps_.Start();
       if (r.swallow > 0) {
         size_t available = input.size() - pos;
@@ -120,8 +125,8 @@ net::ProcessResult TextSession::Process(std::string_view input) {
       }
       continue;
     }
-    const bool close = Execute(req_);
-    laps_.End(LatencyOf(req_));
+    const bool close = Execute(req);
+    laps_.End(LatencyOf(req));
     if (ctx_.debug_leak != nullptr) ctx_.debug_leak->OnRequest();
     if (close) {
       result.close = true;

@@ -3,6 +3,9 @@
 // against the Store and appends memcached 1.6.18's exact answer to an OutputBuffer; GET values go
 // out zero-copy through ItemRef pins.
 // Thread-safety: used only on its connection's worker thread (net::Session contract).
+// Memory: the parsed Request (tokens, meta flags, decoded key: about 1.3 KiB) lives in the
+// worker's batch arena for one Process() call, not in the session, so idle connections hold none;
+// multi-get keys are never listed: KeyIterator walks them in place in the read buffer.
 // Invariants: responses leave in request order; noreply suppresses exactly what memcached's
 // out_string() suppresses; once close is reported, nothing further is parsed.
 #pragma once
@@ -17,7 +20,7 @@ namespace kmd::dispatch {
 
 class TextSession final : public ProtocolSession {
  public:
-  explicit TextSession(DispatchContext& ctx);
+  explicit TextSession(DispatchContext& ctx, net::WorkerMemory* memory = nullptr);
 
   net::ProcessResult Process(std::string_view input) override;
 
@@ -41,7 +44,6 @@ class TextSession final : public ProtocolSession {
   void Reply(const Request& req, std::string_view line);
   void Line(std::string_view line);
 
-  Request req_;
   StatLines stat_scratch_;
 };
 

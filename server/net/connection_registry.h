@@ -20,6 +20,7 @@ class ConnectionHandle {
   virtual size_t CopiedBytes() const = 0;
   // Closes at once, dropping pending output (the RSS controller frees a stalled reader's copy).
   virtual void Abort() = 0;
+  virtual void ParkIfIdle() = 0;
 };
 
 class ConnectionRegistry {
@@ -53,6 +54,11 @@ class ConnectionRegistry {
       ++aborted;
     }
     return aborted;
+  }
+
+  // Parks (see Connection) every connection idle since the previous call.
+  void ParkIdle() {
+    for (ConnectionHandle* c : live_) c->ParkIfIdle();
   }
   size_t count() const { return count_.load(std::memory_order_relaxed); }
 

@@ -1,5 +1,6 @@
 // VisitServerCounters: memcached_exporter's names (without `memcached_`) for what `stats` shows
-// as curr_connections, total_connections, rejected_connections, conn_yields, bytes_read, ...
+// as curr_connections, total_connections, rejected_connections, conn_yields, bytes_read, ...,
+// and the workers' buffer pools (ours: buffer_bytes, buffer_pool_bytes, ... as in `stats`).
 #include "server/net/counter_report.h"
 
 namespace kmd::net {
@@ -35,6 +36,21 @@ void VisitServerCounters(const ServerCounters& c, int64_t now_seconds, base::Cou
        "Seconds since the server started (as stats uptime)"},
   };
   base::VisitRows(v, rows);
+  if (!c.buffer_stats) return;
+  const memory::BufferPoolStats b = c.buffer_stats();
+  const base::MetricRow buffers[] = {
+      {"buffer_bytes", MetricKind::kGauge, static_cast<double>(b.in_use_bytes),
+       "Connection buffers and batch arenas in use, from the workers' pools (outside -m)"},
+      {"buffer_pool_bytes", MetricKind::kGauge, static_cast<double>(b.pooled_bytes),
+       "Idle buffers the workers' pools keep for reuse (outside -m)"},
+      {"buffer_pool_hits_total", MetricKind::kCounter, static_cast<double>(b.hits),
+       "Buffer requests served from a worker's pool"},
+      {"buffer_pool_misses_total", MetricKind::kCounter, static_cast<double>(b.misses),
+       "Buffer requests that went to the system allocator"},
+      {"buffer_pool_trimmed_bytes_total", MetricKind::kCounter, static_cast<double>(b.trimmed_bytes),
+       "Idle buffer bytes given back to the system (pool cap or trim)"},
+  };
+  base::VisitRows(v, buffers);
 }
 
 }  // namespace kmd::net

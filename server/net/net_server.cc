@@ -18,16 +18,19 @@ NetServer::NetServer(const NetConfig& config, SessionFactory& factory, ServerCou
     : config_(config),
       factory_(factory),
       counters_(counters),
-      pool_(config.threads),
+      pool_(config.threads, config.buffer_pool_bytes),
       main_(1),
       signals_(main_),
       drain_timer_(main_),
       accept_retry_timer_(main_),
       copy_shrinker_(pool_, registries_, counters_),
-      copy_registration_(config.shrinkers, &copy_shrinker_) {
+      copy_registration_(config.shrinkers, &copy_shrinker_),
+      buffer_shrinker_(pool_),
+      buffer_registration_(config.shrinkers, &buffer_shrinker_) {
   for (size_t i = 0; i < pool_.size(); ++i) {
     registries_.push_back(std::make_unique<ConnectionRegistry>());
   }
+  counters_.buffer_stats = [this] { return pool_.BufferStats(); };
 }
 
 NetServer::~NetServer() {
@@ -103,9 +106,10 @@ void NetServer::Hand(Socket socket, size_t worker) {
     socket.set_option(tcp::no_delay(true), ignored);
   }
   ConnectionRegistry* registry = registries_[worker].get();
-  asio::post(pool_.At(worker), [this, registry, s = std::move(socket)]() mutable {
+  WorkerMemory* memory = &pool_.MemoryAt(worker);
+  asio::post(pool_.At(worker), [this, registry, memory, s = std::move(socket)]() mutable {
     auto conn = std::make_shared<Connection<Socket>>(std::move(s), factory_, counters_, *registry,
-                                                     config_.limits);
+                                                     config_.limits, *memory);
     if (shutting_down_) return;  // destructor balances the count
     conn->Start();
   });
@@ -168,6 +172,8 @@ void NetServer::Run() {
   signals_.add(SIGHUP);
   WaitSignal();
   if (config_.worker_tick) pool_.RunEvery(config_.worker_tick_period, config_.worker_tick);
+  // Idle connections give their read buffers back (see Connection::ParkIfIdle).
+  pool_.RunEvery(config_.limits.park_after, [this] { ParkIdleHere(); });
   pool_.Start();
   if (tcp_) Accept(*tcp_);
   if (unix_) Accept(*unix_);
@@ -175,6 +181,13 @@ void NetServer::Run() {
   pool_.Stop();
   pool_.Join();
   if (!config_.unix_socket.empty()) ::unlink(config_.unix_socket.c_str());
+}
+
+void NetServer::ParkIdleHere() {
+  if (shutting_down_) return;
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    if (pool_.At(i).get_executor().running_in_this_thread()) registries_[i]->ParkIdle();
+  }
 }
 
 void NetServer::RequestShutdown() {

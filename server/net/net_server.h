@@ -1,7 +1,8 @@
 // The network front: TCP or Unix-socket acceptors on the main thread, connections handed to
 // workers round robin, the -c connection cap, and graceful shutdown on SIGTERM/SIGINT (stop
 // accepting, drain every connection, stop within the drain deadline).
-// Thread-safety: Bind/Run on the main thread; RequestShutdown from any thread.
+// Thread-safety: Bind/Run on the main thread; RequestShutdown and TrimBuffers from any thread.
+// While it lives, counters.buffer_stats reads its workers' buffer pools.
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include "core/base/shrinker.h"
 #include "server/net/connection.h"
 #include "server/net/connection_registry.h"
+#include "server/net/buffer_pool_shrinker.h"
 #include "server/net/copy_shrinker.h"
 #include "server/net/session.h"
 #include "server/net/worker_pool.h"
@@ -37,6 +39,7 @@ struct NetConfig {
   // reserved fds (so `-c 1024` admits slightly fewer than 1024 clients, as memcached does).
   size_t reserved_fds = 0;
   ConnectionLimits limits;
+  size_t buffer_pool_bytes = WorkerMemory::kDefaultPoolBytes;  // idle buffer bytes per worker
   std::chrono::milliseconds drain_deadline{4000};
   // Run on every worker thread every worker_tick_period (empty: none).
   std::function<void()> worker_tick;
@@ -56,6 +59,9 @@ class NetServer {
   // Starts the workers and serves until shutdown completes (blocks the calling thread).
   void Run();
   void RequestShutdown();
+  // For the RSS controller: frees up to `bytes` of idle buffer memory (see WorkerPool).
+  size_t TrimBuffers(size_t bytes) { return pool_.TrimBuffers(bytes); }
+  WorkerPool& workers() { return pool_; }
   // Called on SIGHUP (on the main thread).
   std::function<void()> on_reload;
 
@@ -70,6 +76,8 @@ class NetServer {
   void BeginShutdown();
   void WaitDrained(std::chrono::steady_clock::time_point deadline);
   void WaitSignal();
+  // On a worker thread, every park interval: park its idle connections (buffers go back).
+  void ParkIdleHere();
 
   NetConfig config_;
   SessionFactory& factory_;
@@ -89,6 +97,8 @@ class NetServer {
   // After pool_: unregistered (no Shrink can post any more) before the pool is torn down.
   CopyShrinker copy_shrinker_;
   base::ShrinkerRegistration copy_registration_;
+  BufferPoolShrinker buffer_shrinker_;
+  base::ShrinkerRegistration buffer_registration_;
 };
 
 }  // namespace kmd::net

@@ -2,7 +2,8 @@
 // a Session (implemented in server/dispatch) turns input bytes into pending output.
 // Thread-safety: a Session is used only on its connection's worker thread.
 // Contract: Process() consumes whole requests only; output memory handed out by TakeOutput()
-// stays valid (items stay pinned) until Written() is called.
+// stays valid (items stay pinned) until Written() is called. A session takes its buffers from
+// its worker's WorkerMemory (given to the factory), which outlives it.
 #pragma once
 
 #include <sys/uio.h>
@@ -10,9 +11,14 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <memory_resource>
 #include <string_view>
 #include <vector>
+
+#include "core/memory/buffer_pool.h"
+#include "server/net/worker_memory.h"
 
 namespace kmd::net {
 
@@ -31,7 +37,7 @@ class Session {
   virtual ProcessResult Process(std::string_view input) = 0;
   virtual bool HasOutput() const = 0;
   // Moves pending output into the in-flight set and appends its iovecs.
-  virtual void TakeOutput(std::vector<iovec>* iov) = 0;
+  virtual void TakeOutput(std::pmr::vector<iovec>* iov) = 0;
   // The in-flight output has been written completely: release pins and scratch.
   virtual void Written() = 0;
   // Bytes of item memory the in-flight output pins (zero-copy values).
@@ -54,13 +60,16 @@ struct ServerCounters {
   int64_t started_at = 0;  // Unix seconds
   uint32_t threads = 0;
   uint32_t max_connections = 0;
+  // The workers' buffer pools summed (set by NetServer; empty: no server, all zero). Any thread.
+  std::function<memory::BufferPoolStats()> buffer_stats;
 };
 
 class SessionFactory {
  public:
   virtual ~SessionFactory() = default;
-  // Called on the worker thread once the first byte shows the protocol (0x80 = binary).
-  virtual std::unique_ptr<Session> Create(bool binary) = 0;
+  // Called on the worker thread once the first byte shows the protocol (0x80 = binary);
+  // `memory` is that worker's.
+  virtual std::unique_ptr<Session> Create(bool binary, WorkerMemory& memory) = 0;
 };
 
 }  // namespace kmd::net

@@ -1,10 +1,15 @@
-// WorkerPool: io_contexts with concurrency hint 1 (each runs on exactly one thread).
+// WorkerPool: io_contexts with concurrency hint 1 (each runs on exactly one thread); trims are
+// posted to the owning worker and awaited through a future.
 #include "server/net/worker_pool.h"
+
+#include <boost/asio/post.hpp>
+#include <future>
 
 namespace kmd::net {
 
-WorkerPool::WorkerPool(size_t workers) {
+WorkerPool::WorkerPool(size_t workers, size_t buffer_pool_bytes) {
   for (size_t i = 0; i < workers; ++i) {
+    memories_.push_back(std::make_unique<WorkerMemory>(buffer_pool_bytes));
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     guards_.emplace_back(contexts_.back()->get_executor());
   }
@@ -16,6 +21,7 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::Start() {
+  running_.store(true);
   for (auto& context : contexts_) {
     threads_.emplace_back([ctx = context.get()] { ctx->run(); });
   }
@@ -63,6 +69,41 @@ void WorkerPool::Join() {
     if (thread.joinable()) thread.join();
   }
   threads_.clear();
+  running_.store(false);
+}
+
+memory::BufferPoolStats WorkerPool::BufferStats() const {
+  memory::BufferPoolStats sum;
+  for (const auto& m : memories_) sum += m->pool.stats();
+  return sum;
+}
+
+size_t WorkerPool::TrimBuffers(size_t bytes, std::chrono::milliseconds wait) {
+  for (size_t i = 0; i < contexts_.size(); ++i) {
+    // A worker never blocks on another one (two trimming workers would wait on each other).
+    if (contexts_[i]->get_executor().running_in_this_thread()) return memories_[i]->Trim(bytes);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  size_t freed = 0;
+  for (size_t i = 0; i < contexts_.size() && freed < bytes; ++i) {
+    WorkerMemory* memory = memories_[i].get();
+    if (!running_.load()) {
+      freed += memory->Trim(bytes - freed);
+      continue;
+    }
+    auto done = std::make_shared<std::promise<size_t>>();
+    std::future<size_t> answer = done->get_future();
+    boost::asio::post(*contexts_[i], [memory, want = bytes - freed, done] {
+      done->set_value(memory->Trim(want));
+    });
+    if (answer.wait_until(deadline) != std::future_status::ready) break;
+    try {
+      freed += answer.get();
+    } catch (const std::future_error&) {
+      // The context was destroyed with the trim still queued: nothing was freed.
+    }
+  }
+  return freed;
 }
 
 }  // namespace kmd::net

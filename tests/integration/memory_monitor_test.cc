@@ -91,6 +91,49 @@ TEST_CASE("memory monitor: /debug/memory agrees with stats, the SVG plots it, st
   CHECK(c.Request("stats nosuchgroup\r\n") == "ERROR\r\n");
 }
 
+TEST_CASE("memory monitor: buffers and pools are accounted in stats, /debug/memory, /metrics") {
+  if (TargetIsMemcached()) return;
+  const int admin_port = FreePort();
+  const int metrics_port = FreePort();
+  Daemon d({"-t", "1", "--admin-listen", "127.0.0.1:" + std::to_string(admin_port),
+            "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port),
+            "--profile-interval-ms", "50"});
+  REQUIRE_MESSAGE(!d.WaitForLog(kAdminLine).empty(), d.stderr_text());
+  TcpClient c(d.port());
+  const std::string value(20000, 'v');
+  std::string batch;
+  for (int i = 0; i < 20; ++i) {
+    batch += "set big" + std::to_string(i) + " 0 0 20000\r\n" + value + "\r\n";
+  }
+  batch += "get";
+  for (int i = 0; i < 20; ++i) batch += " big" + std::to_string(i);
+  batch += "\r\n";
+  const std::string reply = c.Request(batch, "END\r\n");
+  REQUIRE(reply.size() > 20 * 20000);
+  // Idle now: the connection's buffers went back to the worker's pool.
+  const auto stats = TextStats(c);
+  CHECK(std::stod(stats.at("buffer_pool_bytes")) > 0);
+  CHECK(std::stod(stats.at("buffer_pool_hits")) > 0);
+  CHECK(stats.count("buffer_bytes") == 1);
+  std::string json;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    json = HttpGet(admin_port, "/debug/memory").body;
+    if (JsonNumber(json, "pools") > 0) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  INFO(json.substr(0, 2000));
+  CHECK(JsonNumber(json, "pools") > 0);
+  CHECK(JsonNumber(json, "buffers") >= 0);
+  const auto memory = TextStats(c, "memory");
+  CHECK(std::stod(memory.at("pools_bytes")) > 0);
+  CHECK(memory.count("buffers_bytes") == 1);
+  const std::string metrics = HttpGet(metrics_port, "/metrics").body;
+  CHECK(metrics.find("kotoba_memory_bytes{kind=\"buffers\"}") != std::string::npos);
+  CHECK(metrics.find("kotoba_memory_bytes{kind=\"pools\"}") != std::string::npos);
+  CHECK(metrics.find("kotoba_buffer_pool_bytes ") != std::string::npos);
+}
+
 TEST_CASE("memory monitor: profile.enabled false leaves stats memory with enabled 0") {
   if (TargetIsMemcached()) return;
   const std::string yaml = "/tmp/kmd-profile-off-" + std::to_string(getpid()) + ".yaml";

@@ -295,6 +295,9 @@ TEST_CASE("bad YAML values are rejected with the key, the value and what is allo
   TempFile duration("connections:\n  drain_timeout: 3 days\n");
   CheckUsageError(Run({"--config", duration.path()}),
                   {"\"3 days\"", "connections.drain_timeout", "ms, s, m or h"});
+  TempFile pool("connections:\n  buffer_pool_bytes: 2GiB\n");
+  CheckUsageError(Run({"--config", pool.path()}),
+                  {"\"2GiB\"", "connections.buffer_pool_bytes", "0B..1GiB"});
   TempFile hostport("metrics:\n  listen: nowhere\n");
   CheckUsageError(Run({"--config", hostport.path()}), {"\"nowhere\"", "HOST:PORT"});
   TempFile list("threads: [1, 2]\n");

@@ -24,7 +24,8 @@ const std::map<std::string, std::vector<std::string>> kAllowed = {
     {"core/tier", {"core/cache", "core/memory", "core/base", "config"}},
     {"core/reclaim", {"core", "config"}},
     {"core/profile", {"core", "config"}},
-    {"server/net", {"protocol", "core/base", "config"}},
+    // server/net owns the per-worker buffer pools, instances of core/memory's generic pieces.
+    {"server/net", {"protocol", "core/base", "core/memory", "config"}},
     {"server/dispatch", {"server", "core", "protocol", "config"}},
     {"server/admin", {"server", "core", "protocol", "config"}},
 };

@@ -72,7 +72,7 @@ struct Harness {
 
   void Drain(std::vector<Reply>* replies) {
     if (!session->HasOutput()) return;
-    std::vector<iovec> iov;
+    std::pmr::vector<iovec> iov;
     session->TakeOutput(&iov);
     for (const iovec& v : iov) pending.append(static_cast<const char*>(v.iov_base), v.iov_len);
     session->Written();
@@ -549,7 +549,7 @@ TEST_CASE("a pipeline past the output soft limit yields and resumes") {
   CHECK(first.output_full);
   CHECK(first.consumed < wire.size());
   CHECK(first.consumed > 0);
-  std::vector<iovec> iov;
+  std::pmr::vector<iovec> iov;
   h.session->TakeOutput(&iov);
   size_t bytes = 0;
   for (const iovec& v : iov) bytes += v.iov_len;

@@ -35,7 +35,7 @@ struct Harness {
       consumed += r.consumed;
     } while (r.yield);
     CHECK(consumed == in.size());
-    std::vector<iovec> iov;
+    std::pmr::vector<iovec> iov;
     session->TakeOutput(&iov);
     std::string out;
     for (const iovec& v : iov) out.append(static_cast<const char*>(v.iov_base), v.iov_len);

@@ -46,7 +46,7 @@ struct Harness {
   }
 
   std::string Drain() {
-    std::vector<iovec> iov;
+    std::pmr::vector<iovec> iov;
     session->TakeOutput(&iov);
     std::string out;
     for (const iovec& v : iov) out.append(static_cast<const char*>(v.iov_base), v.iov_len);
