@@ -46,8 +46,9 @@ class Conn:
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
 
-    def stats(self):
-        self.sock.sendall(b"stats\r\n")
+    def stats(self, group=b""):
+        """`stats [group]` as {name: value text}."""
+        self.sock.sendall(b"stats " + group + b"\r\n")
         out = {}
         while True:
             parts = self.line().decode().split(" ")
@@ -58,18 +59,12 @@ class Conn:
 
     def slab_stats(self):
         """{class: {field: int}} from `stats slabs` (memcached's names, which kotoba-memd keeps)."""
-        self.sock.sendall(b"stats slabs\r\n")
         out = {}
-        while True:
-            parts = self.line().decode().split(" ")
-            if parts[0] == "END":
-                return out
-            if len(parts) == 3 and ":" in parts[1]:
-                cls, field = parts[1].split(":", 1)
-                try:
-                    out.setdefault(int(cls), {})[field] = int(parts[2])
-                except ValueError:
-                    pass
+        for name, value in self.stats(b"slabs").items():
+            cls, sep, field = name.partition(":")
+            if sep and cls.isdigit() and value.lstrip("-").isdigit():
+                out.setdefault(int(cls), {})[field] = int(value)
+        return out
 
     def value_sizes(self, keys):
         """Sizes of the values of `keys` that the server still holds (one multi-key get)."""
