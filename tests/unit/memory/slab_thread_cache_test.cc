@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -121,7 +122,9 @@ TEST_CASE("thread bins: concurrent alloc/free and page moves never share a chunk
   auto worker = [&](uint8_t tag) {
     std::vector<Ref> held;
     uint32_t x = tag;
-    while (!stop.load(std::memory_order_relaxed)) {
+    for (uint32_t ops = 1; !stop.load(std::memory_order_relaxed); ++ops) {
+      // As the daemon's workers do every second: bins go back so that pages can empty.
+      if (ops % 256 == 0) a.FlushThreadCache();
       x = x * 1664525u + 1013904223u;
       const int cls = (x >> 28) & 1 ? small : big;
       if (held.size() < 64 && (x >> 24) % 3 != 0) {
@@ -149,8 +152,11 @@ TEST_CASE("thread bins: concurrent alloc/free and page moves never share a chunk
   std::thread t1(worker, 0x11), t2(worker, 0x22);
   // Meanwhile move whole free pages between the two classes, as the store's mover does once a
   // page's items are gone; busy pages are abandoned.
+  // At least 400 rounds, and on until a page has moved (bounded: a loaded machine may need more).
   int moved = 0;
-  for (int round = 0; round < 400; ++round) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int round = 0; round < 400 || (moved == 0 && std::chrono::steady_clock::now() < give_up);
+       ++round) {
     const int from = round % 2 ? small : big;
     const int to = round % 2 ? big : small;
     for (const PageSnapshot& p : a.Pages(from)) {
@@ -162,10 +168,9 @@ TEST_CASE("thread bins: concurrent alloc/free and page moves never share a chunk
       }
       if (done) {
         ++moved;
-      } else {
-        a.AbortDrain(p.page);
+        break;
       }
-      break;
+      a.AbortDrain(p.page);
     }
     std::this_thread::yield();
   }
