@@ -1,15 +1,21 @@
-// Item layout in slab memory. Pinned by static_assert: the header is 26 bytes.
-//   [ItemHeader 26][client flags u32 if kHasClientFlags][exptime u32 if kHasExptime][key]
+// Item layout in slab memory. Pinned by static_assert: the header is 20 bytes.
+//   [ItemHeader 20][client flags u32 if kHasClientFlags][exptime u32 if kHasExptime]
+//   [CAS 48 bits if kHasCas][key]
 //   chained only: [total value length u32][next chunk Ref u32]
 //   [value (or its first part)]
 // A continuation chunk of a chained item is [next Ref u32][data]. All chunks of a chain come from
 // the largest slab class.
+// The CAS is lazy: an item carries a CAS field only once somebody is told its CAS (gets, binary
+// responses, meta c, an explicit meta E, arithmetic); until then its CAS is a value nobody holds,
+// so a `cas` against it fails exactly as against any newer version. The store gives the field
+// on first demand by copying the item (store.cc Regrow) and takes the CAS from the same counter.
 // Thread-safety: layout bits, key and value are immutable once linked (readers holding a ref read
 // them without a lock); links, CAS, exptime, atime and state bits change only under the shard
 // lock; flag bits and the refcount are atomics so that lock-free readers never race a writer.
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -32,6 +38,8 @@ enum ItemBits : uint8_t {
   kFetched = 1 << 4,
   kStale = 1 << 5,
   kWinSent = 1 << 6,
+  // Layout (fixed at creation).
+  kHasCas = 1 << 7,
 };
 
 // The linked state holds one reference and each ItemRef one more; a reader that would push the
@@ -41,8 +49,6 @@ inline constexpr uint8_t kMaxRefs = 250;
 struct __attribute__((packed)) ItemHeader {
   Ref hnext;
   policy::PolicyLinks policy;  // the eviction policy's state (LRU: list links)
-  uint32_t cas_lo;
-  uint16_t cas_hi;
   uint8_t nkey;
   uint8_t bits;      // ItemBits; accessed through Bits() (std::atomic_ref)
   uint8_t vlen[3];   // low 20 bits: value bytes in this chunk (head part for chained items);
@@ -50,7 +56,7 @@ struct __attribute__((packed)) ItemHeader {
   uint8_t refcount;  // accessed through Refs() (std::atomic_ref)
   uint16_t atime;    // seconds since store start, wrapping
 };
-static_assert(sizeof(ItemHeader) == 26, "item header size is part of the memory budget");
+static_assert(sizeof(ItemHeader) == 20, "item header size is part of the memory budget");
 
 inline constexpr size_t kItemHeaderSize = sizeof(ItemHeader);
 inline constexpr size_t kChainHeadExtra = 8;  // total length + next ref
@@ -58,6 +64,8 @@ inline constexpr size_t kContinuationHeader = 4;
 // Chunk value lengths must fit the 20 bits of vlen: the store caps its page size at this.
 inline constexpr size_t kMaxPageSize = size_t{1} << 20;
 inline constexpr uint64_t kCasMask = (uint64_t{1} << 48) - 1;
+inline constexpr size_t kCasFieldSize = 6;
+static_assert(std::endian::native == std::endian::little, "the CAS field keeps a u64's low bytes");
 
 struct Item {
   ItemHeader h;
@@ -78,12 +86,24 @@ struct Item {
   const char* raw() const { return reinterpret_cast<const char*>(this); }
   size_t OptSize() const {
     const uint8_t b = layout();
-    return ((b & kHasClientFlags) ? 4 : 0) + ((b & kHasExptime) ? 4 : 0);
+    return ((b & kHasClientFlags) ? 4 : 0) + ((b & kHasExptime) ? 4 : 0) +
+           ((b & kHasCas) ? kCasFieldSize : 0);
   }
-  uint64_t cas() const { return (uint64_t{h.cas_hi} << 32) | h.cas_lo; }
+  const char* cas_ptr() const {
+    const uint8_t b = layout();
+    return raw() + kItemHeaderSize + ((b & kHasClientFlags) ? 4 : 0) + ((b & kHasExptime) ? 4 : 0);
+  }
+  // 0 while the item has no CAS field (no CAS was ever handed out for this version).
+  uint64_t cas() const {
+    if (!Has(kHasCas)) return 0;
+    uint64_t c = 0;
+    std::memcpy(&c, cas_ptr(), kCasFieldSize);  // little-endian: the low 6 bytes
+    return c;
+  }
+  // Only on an item with a CAS field.
   void set_cas(uint64_t cas) {
-    h.cas_lo = static_cast<uint32_t>(cas);
-    h.cas_hi = static_cast<uint16_t>((cas >> 32) & 0xFFFF);
+    const uint64_t c = cas & kCasMask;
+    std::memcpy(const_cast<char*>(cas_ptr()), &c, kCasFieldSize);
   }
   uint32_t chunk_vlen() const {
     return h.vlen[0] | (h.vlen[1] << 8) | (uint32_t{h.vlen[2] & 0x0Fu} << 16);

@@ -324,6 +324,24 @@ struct Store::Impl {
     return explicit_cas != 0 ? explicit_cas & kCasMask : NextCas(s, shard_index);
   }
 
+  // Gives a new version of an item its CAS. An item without a CAS field keeps none: nobody asked
+  // for it (AllocItem gives the field when the caller wants the CAS back or names one), and the
+  // first reader who asks gets a fresh one (EnsureCas).
+  void AssignCas(Shard& s, uint32_t shard_index, Item* it, uint64_t explicit_cas) {
+    if (it->Has(kHasCas)) it->set_cas(MutationCas(s, shard_index, explicit_cas));
+  }
+
+  // Optional fields a write must give its new item for its CAS.
+  static uint8_t CasField(bool want_cas, uint64_t explicit_cas) {
+    return (want_cas || explicit_cas != 0) ? kHasCas : 0;
+  }
+
+  // meta ms I: is `cas` older than the item's? An item without a CAS field has one newer than
+  // any handed out so far (it would be drawn from the counter when first asked for).
+  static bool CasOlderThan(uint64_t cas, const Item* it) {
+    return !it->Has(kHasCas) || cas < it->cas();
+  }
+
   // After copying `old` into `fresh` without the shard lock (lock now held again): true when
   // `old` is still the linked version that was copied; otherwise both references are dropped
   // and the caller starts over against the new state.
@@ -658,27 +676,40 @@ struct Store::Impl {
   }
 
   // A new, unlinked item holding one reference (the creator's, which linking hands over).
-  // Value bytes are left for the caller to write. Null on kNoMemory.
+  // `fields`: optional fields it gets even while their value is 0 (kHasExptime: a TTL may be set
+  // later without a copy; kHasCas: its CAS will be handed out). Value bytes are left for the
+  // caller to write; the CAS field, if any, holds 0 until AssignCas. Null on kNoMemory.
   Item* AllocItem(uint32_t shard_index, std::string_view key, size_t vlen, uint32_t flags,
-                  uint32_t exptime, bool want_exptime_field, int64_t now) {
+                  uint32_t exptime, uint8_t fields, int64_t now) {
     uint8_t layout = 0;
     size_t opt = 0;
     if (flags != 0) {
       layout |= kHasClientFlags;
       opt += 4;
     }
-    if (exptime != 0 || want_exptime_field) {
+    if (exptime != 0 || (fields & kHasExptime)) {
       layout |= kHasExptime;
       opt += 4;
+    }
+    if (fields & kHasCas) {
+      layout |= kHasCas;
+      opt += kCasFieldSize;
     }
     size_t need = kItemHeaderSize + opt + key.size() + vlen;
     const auto& classes = slabs->classes();
     int cls = classes.ClassFor(need);
-    // Free room for an exptime field costs nothing and spares touch a copy later.
-    if (cls >= 0 && !(layout & kHasExptime) && classes.chunk_size(cls) >= need + 4) {
-      layout |= kHasExptime;
-      opt += 4;
-      need += 4;
+    // Free room in the chunk for an exptime or a CAS field costs nothing and spares a copy later.
+    if (cls >= 0) {
+      size_t room = classes.chunk_size(cls) - need;
+      if (!(layout & kHasExptime) && room >= 4) {
+        layout |= kHasExptime;
+        opt += 4;
+        room -= 4;
+      }
+      if (!(layout & kHasCas) && room >= kCasFieldSize) {
+        layout |= kHasCas;
+        opt += kCasFieldSize;
+      }
     }
     Item* it;
     if (cls >= 0) {
@@ -722,13 +753,13 @@ struct Store::Impl {
     }
     it->h.hnext = kNullRef;
     it->h.policy = policy::PolicyLinks{};
-    it->set_cas(0);
     it->h.nkey = static_cast<uint8_t>(key.size());
     it->Bits().store(layout, std::memory_order_relaxed);
     it->Refs().store(1, std::memory_order_relaxed);
     it->h.atime = Now16(now);
     if (layout & kHasClientFlags) it->set_client_flags(flags);
     if (layout & kHasExptime) it->set_exptime(exptime);
+    if (layout & kHasCas) it->set_cas(0);
     std::memcpy(it->key_ptr(), key.data(), key.size());
     return it;
   }
@@ -817,7 +848,8 @@ struct Store::Impl {
     it->h.atime = Now16(now);
   }
 
-  void Link(Shard& s, Item* it, uint64_t hash) {
+  // `counts_as_store`: false when the item only replaces a copy of itself (Regrow).
+  void Link(Shard& s, Item* it, uint64_t hash, bool counts_as_store = true) {
     const Ref ref = RefOf(it);
     const int cls = ClassOf(it);
     const uint32_t b = Bucket(s, hash);
@@ -839,7 +871,7 @@ struct Store::Impl {
     cc.bytes += f.chunk_bytes;
     cc.header += f.header;
     cc.payload += f.payload;
-    ++s.c.total_items;
+    if (counts_as_store) ++s.c.total_items;
   }
 
   // Removes `it` from index and policy and drops the linked state's reference. `evicted`: the
@@ -872,9 +904,9 @@ struct Store::Impl {
     DecRef(it);
   }
 
-  void Replace(Shard& s, Item* old_it, Item* new_it, uint64_t hash) {
+  void Replace(Shard& s, Item* old_it, Item* new_it, uint64_t hash, bool counts_as_store = true) {
     Unlink(s, old_it, hash);
-    Link(s, new_it, hash);
+    Link(s, new_it, hash, counts_as_store);
   }
 
   // Flushing is eager (one pass per shard), so flushed items give their memory back here and are
@@ -930,37 +962,30 @@ struct Store::Impl {
     info->slab_class = static_cast<uint8_t>(ClassOf(it) + 1);  // memcached numbers from 1
   }
 
-  // Gives `it` a new exptime. If it has no room for one, it is copied into an item that has
-  // (lock dropped while copying, item pinned) and `it` then points at the copy. Returns false if
+  // Copies linked `it` into a new item that also has the optional fields `add` (lock dropped
+  // while copying, `it` pinned; flags, exptime, CAS, access time and state bits carried over under
+  // the lock) and replaces it in index and policy; `it` then points at the copy. Returns false if
   // the copy could not be made or the item changed meanwhile; `it` is set to null if it is no
   // longer linked. `lock` is held on return.
-  bool SetExptime(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash,
-                  uint32_t exptime, int64_t now) {
-    if (it->Has(kHasExptime)) {
-      // The item is linked: keep its list's TTL count in step (the crawler skips lists at 0).
-      Lru& l = s.lru[ClassOf(it)];
-      if (it->exptime() != 0) --l.ttl_items;
-      if (exptime != 0) {
-        ++l.ttl_items;
-        l.earliest_exptime = std::min(l.earliest_exptime, exptime);
-      }
-      it->set_exptime(exptime);
-      return true;
-    }
-    if (exptime == 0) return true;
+  bool Regrow(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash, uint8_t add,
+              int64_t now) {
     const uint64_t cas = it->cas();
+    const uint32_t flags = it->client_flags();
+    const uint8_t fields = static_cast<uint8_t>(add | (it->layout() & (kHasExptime | kHasCas)));
     it->Refs().fetch_add(1, std::memory_order_relaxed);
     lock.unlock();
-    Item* copy = AllocItem(ShardIndex(hash), it->key(), it->value_size(), it->client_flags(),
-                           exptime, true, now);
+    Item* copy = AllocItem(ShardIndex(hash), it->key(), it->value_size(), flags, 0, fields, now);
     if (copy != nullptr) CopyValueTo(it, copy, 0);
     lock.lock();
     ApplyFlush(s, now);
+    // Value bytes change in place only on items with a CAS field, and then with their CAS.
     if (copy != nullptr && it->Has(kLinked) && it->cas() == cas) {
-      copy->set_cas(cas);
+      if (it->Has(kHasExptime)) copy->set_exptime(it->exptime());
+      // A CAS field the original lacked gets a fresh CAS: none was handed out for this version.
+      if (copy->Has(kHasCas)) copy->set_cas(it->Has(kHasCas) ? cas : NextCas(s, ShardIndex(hash)));
       copy->h.atime = it->h.atime;
       copy->Set(it->layout() & (kFetched | kStale | kWinSent));
-      Replace(s, it, copy, hash);
+      Replace(s, it, copy, hash, /*counts_as_store=*/false);
       DecRef(it);
       it = copy;
       return true;
@@ -970,6 +995,32 @@ struct Store::Impl {
     if (!it->Has(kLinked)) it = nullptr;
     DecRef(pinned);
     return false;
+  }
+
+  // Gives `it` a new exptime, through a copy (Regrow) if it has no room for one. Same contract
+  // as Regrow.
+  bool SetExptime(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash,
+                  uint32_t exptime, int64_t now) {
+    if (!it->Has(kHasExptime)) {
+      if (exptime == 0) return true;
+      if (!Regrow(s, lock, it, hash, kHasExptime, now)) return false;
+    }
+    // The item is linked: keep its list's TTL count in step (the crawler skips lists at 0).
+    Lru& l = s.lru[ClassOf(it)];
+    if (it->exptime() != 0) --l.ttl_items;
+    if (exptime != 0) {
+      ++l.ttl_items;
+      l.earliest_exptime = std::min(l.earliest_exptime, exptime);
+    }
+    it->set_exptime(exptime);
+    return true;
+  }
+
+  // The first time this version's CAS is handed out: a CAS field (through a copy) holding a fresh
+  // CAS from the counter. Same contract as Regrow.
+  bool EnsureCas(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash,
+                 int64_t now) {
+    return it->Has(kHasCas) || Regrow(s, lock, it, hash, kHasCas, now);
   }
 
   // ---- expiry crawler ----
@@ -1219,13 +1270,13 @@ GetResult Store::Get(const GetArgs& args) {
     // meta N: create an empty item; this caller wins the right to fill it.
     lock.unlock();
     const uint32_t exp = AbsExptime(*args.vivify_exptime, now);
-    Item* fresh = m.AllocItem(si, args.key, 0, 0, exp, false, now);
+    Item* fresh = m.AllocItem(si, args.key, 0, 0, exp, Impl::CasField(args.want_cas, 0), now);
     if (fresh == nullptr) return res;
     lock.lock();
     m.ApplyFlush(s, now);
     it = m.LookupLive(s, args.key, hash, now, false);
     if (it == nullptr) {
-      fresh->set_cas(m.NextCas(s, si));
+      m.AssignCas(s, si, fresh, 0);
       fresh->Set(kWinSent);
       m.Link(s, fresh, hash);
       m.FillInfo(fresh, &res.info, now);
@@ -1239,6 +1290,17 @@ GetResult Store::Get(const GetArgs& args) {
       return res;
     }
     m.DecRef(fresh);  // lost the race: someone else created it, serve theirs
+  }
+  // The first CAS handed out for this version: a copy with a CAS field. If the item changed
+  // meanwhile, serve what is linked now; if memory ran out, serve it with CAS 0 (a `cas` with it
+  // fails as against a newer version).
+  for (int attempt = 0; args.want_cas && attempt < 4 && !m.EnsureCas(s, lock, it, hash, now);
+       ++attempt) {
+    it = m.LookupLive(s, args.key, hash, now, false);
+    if (it == nullptr) {
+      ++s.c.get_misses;
+      return res;
+    }
   }
   m.FillInfo(it, &res.info, now);
   const int cls = m.ClassOf(it);
@@ -1337,7 +1399,8 @@ StoreResult Store::StoreItem(const StoreArgs& args) {
         }
         lock.unlock();
         Item* fresh = m.AllocItem(si, args.key, args.value.size(), args.flags,
-                                  AbsExptime(*args.vivify_exptime, now), false, now);
+                                  AbsExptime(*args.vivify_exptime, now),
+                                  Impl::CasField(args.want_cas, args.new_cas), now);
         if (fresh == nullptr) {
           res.status = OpStatus::kNotStored;
           return res;
@@ -1349,7 +1412,7 @@ StoreResult Store::StoreItem(const StoreArgs& args) {
           m.DecRef(fresh);
           continue;
         }
-        fresh->set_cas(m.MutationCas(s, si, args.new_cas));
+        m.AssignCas(s, si, fresh, args.new_cas);
         ++m.CC(s, m.ClassOf(fresh)).cmd_set;
         m.Link(s, fresh, hash);
         res.status = OpStatus::kOk;
@@ -1372,7 +1435,8 @@ StoreResult Store::StoreItem(const StoreArgs& args) {
       const uint32_t flags = old->client_flags();
       const uint32_t exp = old->exptime();
       lock.unlock();
-      Item* fresh = m.AllocItem(si, args.key, old_len + args.value.size(), flags, exp, false, now);
+      Item* fresh = m.AllocItem(si, args.key, old_len + args.value.size(), flags, exp,
+                                Impl::CasField(args.want_cas, args.new_cas), now);
       if (fresh != nullptr) {
         if (args.mode == StoreMode::kAppend) {
           m.CopyValueTo(old, fresh, 0);
@@ -1389,7 +1453,7 @@ StoreResult Store::StoreItem(const StoreArgs& args) {
         return res;
       }
       if (!m.StillCurrent(old, old_cas, fresh)) continue;
-      fresh->set_cas(m.MutationCas(s, si, args.new_cas));
+      m.AssignCas(s, si, fresh, args.new_cas);
       ++m.CC(s, m.ClassOf(fresh)).cmd_set;
       m.Replace(s, old, fresh, hash);
       m.DecRef(old);
@@ -1402,7 +1466,9 @@ StoreResult Store::StoreItem(const StoreArgs& args) {
   }
 
   const uint32_t exp = AbsExptime(args.exptime, now);
-  Item* fresh = m.AllocItem(si, args.key, args.value.size(), args.flags, exp, args.invalidate, now);
+  const uint8_t fields = static_cast<uint8_t>((args.invalidate ? kHasExptime : 0) |
+                                              Impl::CasField(args.want_cas, args.new_cas));
+  Item* fresh = m.AllocItem(si, args.key, args.value.size(), args.flags, exp, fields, now);
   if (fresh == nullptr) {
     {
       std::lock_guard lock(s.mu);
@@ -1442,7 +1508,7 @@ StoreResult Store::StoreItem(const StoreArgs& args) {
         } else if (args.compare_cas == old->cas()) {
           ++occ.cas_hits;
           store = true;
-        } else if (args.invalidate && args.compare_cas < old->cas()) {
+        } else if (args.invalidate && Impl::CasOlderThan(args.compare_cas, old)) {
           // A stale writer may still fill the item: keep the TTL and win token, mark stale.
           ++occ.cas_hits;
           fresh->set_exptime(old->exptime());
@@ -1466,7 +1532,7 @@ StoreResult Store::StoreItem(const StoreArgs& args) {
     m.DecRef(fresh);
     return res;
   }
-  fresh->set_cas(m.MutationCas(s, si, args.new_cas));
+  m.AssignCas(s, si, fresh, args.new_cas);
   if (old != nullptr) {
     m.Replace(s, old, fresh, hash);
   } else {
@@ -1495,26 +1561,33 @@ OpStatus Store::Delete(const DeleteArgs& args) {
   const int64_t now = m.Now();
   std::unique_lock lock(s.mu);
   m.ApplyFlush(s, now);
-  Item* it = m.LookupLive(s, args.key, hash, now, false);
-  if (it == nullptr) {
-    ++s.c.delete_misses;
-    return OpStatus::kNotFound;
-  }
-  if (args.compare_cas != 0 && args.compare_cas != it->cas()) return OpStatus::kExists;
-  ++m.CC(s, m.ClassOf(it)).delete_hits;
-  if (!args.invalidate) {
-    m.Unlink(s, it);
+  // An invalidation that needs a copy of the item (a new TTL or a named CAS it has no field for)
+  // starts over when the item changed while it was copied.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    Item* it = m.LookupLive(s, args.key, hash, now, false);
+    if (it == nullptr) {
+      ++s.c.delete_misses;
+      return OpStatus::kNotFound;
+    }
+    if (args.compare_cas != 0 && args.compare_cas != it->cas()) return OpStatus::kExists;
+    if (!args.invalidate) {
+      ++m.CC(s, m.ClassOf(it)).delete_hits;
+      m.Unlink(s, it);
+      return OpStatus::kOk;
+    }
+    // meta md I: keep the item as stale so one client wins the right to recache it.
+    if (args.new_exptime &&
+        !m.SetExptime(s, lock, it, hash, AbsExptime(*args.new_exptime, now), now)) {
+      continue;
+    }
+    if (args.new_cas != 0 && !m.EnsureCas(s, lock, it, hash, now)) continue;
+    ++m.CC(s, m.ClassOf(it)).delete_hits;
+    it->Set(kStale);
+    it->Clear(kWinSent);
+    m.AssignCas(s, si, it, args.new_cas);
     return OpStatus::kOk;
   }
-  // meta md I: keep the item as stale so one client wins the right to recache it.
-  if (args.new_exptime) {
-    m.SetExptime(s, lock, it, hash, AbsExptime(*args.new_exptime, now), now);
-    if (it == nullptr) return OpStatus::kOk;  // deleted while copying: same outcome
-  }
-  it->Set(kStale);
-  it->Clear(kWinSent);
-  it->set_cas(m.MutationCas(s, si, args.new_cas));
-  return OpStatus::kOk;
+  return OpStatus::kNoMemory;
 }
 
 ArithResult Store::Arith(const ArithArgs& args) {
@@ -1543,8 +1616,10 @@ ArithResult Store::Arith(const ArithArgs& args) {
       lock.unlock();
       const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), args.initial);
       const std::string_view text(buf, end - buf);
+      // Counters carry their CAS field from the start: incr reports the CAS (binary, meta c)
+      // and rewrites in place only items with one.
       Item* fresh = m.AllocItem(si, args.key, text.size(), 0, AbsExptime(args.create_exptime, now),
-                                false, now);
+                                kHasCas, now);
       if (fresh == nullptr) {
         res.status = OpStatus::kNoMemory;
         return res;
@@ -1556,7 +1631,7 @@ ArithResult Store::Arith(const ArithArgs& args) {
         m.DecRef(fresh);
         continue;
       }
-      fresh->set_cas(m.MutationCas(s, si, args.new_cas));
+      m.AssignCas(s, si, fresh, args.new_cas);
       m.Link(s, fresh, hash);
       res.status = OpStatus::kOk;
       res.value = args.initial;
@@ -1588,11 +1663,23 @@ ArithResult Store::Arith(const ArithArgs& args) {
       // A failed copy means the item changed while unlocked: recompute from the new state.
       if (!m.SetExptime(s, lock, it, hash, AbsExptime(*args.touch_exptime, now), now)) continue;
     }
-    if (len <= old_len && it->Refs().load(std::memory_order_acquire) == 1) {
-      // memcached do_add_delta: rewrite in place, pad with spaces to the old length.
-      char* v = it->value_ptr();
-      std::memcpy(v, buf, len);
-      std::memset(v + len, ' ', old_len - len);
+    // memcached do_add_delta rewrites in place, padded with spaces to the old length, when the
+    // result fits and nobody else holds the item. Here in place needs a CAS field too (a copy made
+    // meanwhile without the lock, by Regrow or append, notices the rewrite by the CAS it changes);
+    // an item without one is copied into one that has, padded the same way.
+    const bool fits = len <= old_len && it->Refs().load(std::memory_order_acquire) == 1;
+    const size_t vlen = fits ? old_len : len;
+    const auto write_padded = [&](Item* dst) {  // the digits, then spaces up to vlen
+      size_t off = 0;
+      m.ForEachPiece(dst, [&](char* data, size_t n) {
+        const size_t digits = off < len ? std::min(n, len - off) : 0;
+        if (digits != 0) std::memcpy(data, buf + off, digits);
+        std::memset(data + digits, ' ', n - digits);
+        off += n;
+      });
+    };
+    if (fits && it->Has(kHasCas)) {
+      write_padded(it);
       it->set_cas(m.MutationCas(s, si, args.new_cas));
       m.Bump(s, it, hash, now);
     } else {
@@ -1601,8 +1688,8 @@ ArithResult Store::Arith(const ArithArgs& args) {
       const uint32_t flags = it->client_flags();
       const uint32_t exp = it->exptime();
       lock.unlock();
-      Item* fresh = m.AllocItem(si, args.key, len, flags, exp, false, now);
-      if (fresh != nullptr) m.WriteValue(fresh, 0, std::string_view(buf, len));
+      Item* fresh = m.AllocItem(si, args.key, vlen, flags, exp, kHasCas, now);
+      if (fresh != nullptr) write_padded(fresh);
       lock.lock();
       if (fresh == nullptr) {
         m.DecRef(it);
@@ -1610,7 +1697,7 @@ ArithResult Store::Arith(const ArithArgs& args) {
         return res;
       }
       if (!m.StillCurrent(it, old_cas, fresh)) continue;
-      fresh->set_cas(m.MutationCas(s, si, args.new_cas));
+      m.AssignCas(s, si, fresh, args.new_cas);
       m.Replace(s, it, fresh, hash);
       m.DecRef(it);
       it = fresh;

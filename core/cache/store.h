@@ -58,7 +58,7 @@ struct StoreConfig {
 // What a reader may know of an item besides key and value.
 struct ItemInfo {
   uint32_t flags = 0;
-  uint64_t cas = 0;
+  uint64_t cas = 0;     // 0 when the item has none yet and the caller did not ask (want_cas)
   int64_t exptime = 0;  // absolute Unix seconds, 0 = never
   uint32_t value_size = 0;
   uint32_t last_access_ago = 0;  // seconds since last access, before this access
@@ -106,6 +106,9 @@ struct GetArgs {
   std::string_view key;
   bool bump = true;                       // refresh LRU position and access time (meta u: false)
   bool want_ref = true;                   // pin and return the item for its value
+  // Report the item's CAS (gets, binary, meta c). An item that has none yet gets one now, through
+  // a copy into a chunk with a CAS field (6 bytes): clients that never ask do not pay for it.
+  bool want_cas = true;
   std::optional<int64_t> touch_exptime;   // gat / meta T: set a new exptime on hit
   std::optional<int64_t> vivify_exptime;  // meta N: on miss create an empty item, caller wins
   std::optional<uint32_t> recache_below;  // meta R: win if remaining TTL below this many seconds
@@ -127,12 +130,16 @@ struct StoreArgs {
   uint64_t compare_cas = 0;  // non-zero: store only if the live item's CAS equals it
   uint64_t new_cas = 0;      // non-zero: use as the item's CAS (meta E) instead of a fresh one
   bool invalidate = false;  // meta I with C: a CAS older than the item's marks it stale, not EXISTS
+  // The caller reports the new item's CAS (binary responses, meta c): the item gets a CAS field.
+  // Without it (text set, quiet binary sets) StoreResult::cas is 0 and the first reader who asks
+  // for the CAS gets a fresh one (GetArgs::want_cas).
+  bool want_cas = true;
   std::optional<int64_t> vivify_exptime;  // meta N for append/prepend: create on miss
 };
 
 struct StoreResult {
   OpStatus status = OpStatus::kNotStored;
-  uint64_t cas = 0;  // CAS of the stored item
+  uint64_t cas = 0;  // CAS of the stored item (0 unless StoreArgs::want_cas)
 };
 
 struct DeleteArgs {

@@ -227,6 +227,8 @@ void BinarySession::Update(const Request& req) {
   args.value = req.value;
   args.flags = req.flags;
   args.exptime = static_cast<int64_t>(req.exptime);
+  // A quiet store answers nothing on success: no CAS handed out, none stored yet.
+  args.want_cas = !protocol::binary::IsQuiet(req.opcode);
   // memcached turns any set/add/replace carrying a CAS into a plain CAS store (NREAD_CAS).
   const bool is_cas = req.cas != 0;
   if (is_cas) {
@@ -270,6 +272,7 @@ void BinarySession::Concat(const Request& req) {
   args.key = req.key;
   args.value = req.value;
   args.compare_cas = req.cas;
+  args.want_cas = !protocol::binary::IsQuiet(req.opcode);
   const cache::StoreResult stored = ctx_.store->Set(args);
   if (AnswerStoreOutcome(req, stored)) return;
   switch (stored.status) {

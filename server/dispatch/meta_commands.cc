@@ -59,6 +59,7 @@ bool ProbeHit(DispatchContext& ctx, std::string_view key) {
   probe.key = key;
   probe.bump = false;
   probe.want_ref = false;
+  probe.want_cas = false;
   return ctx.store->Get(probe).status == cache::OpStatus::kOk;
 }
 
@@ -70,6 +71,7 @@ void MetaGet(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
   args.key = req.key();
   args.bump = !m.no_update;
   args.want_ref = m.value;
+  args.want_cas = m.Has('c');
   if (m.has_ttl) args.touch_exptime = m.ttl;
   if (m.vivify) args.vivify_exptime = m.vivify_ttl;
   // A negative R becomes a time already past in memcached, so it can never win.
@@ -131,6 +133,7 @@ void MetaSet(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
   args.value = req.data;
   args.flags = m.client_flags;
   args.exptime = m.has_ttl ? m.ttl : 0;
+  args.want_cas = m.Has('c');
   switch (m.mode) {
     case 'E':
       args.mode = cache::StoreMode::kAdd;
@@ -225,6 +228,7 @@ void MetaDelete(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
       set.flags = g.info.flags;
       set.exptime = g.info.exptime;
       set.compare_cas = g.info.cas;
+      set.want_cas = false;
       if (m.has_new_cas) set.new_cas = m.new_cas;
       s = ctx.store->Set(set).status;
     }
@@ -236,6 +240,10 @@ void MetaDelete(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
     if (m.set_stale && m.has_ttl) args.new_exptime = m.ttl;
     if (m.has_new_cas) args.new_cas = m.new_cas;
     s = ctx.store->Delete(args);
+  }
+  if (s == cache::OpStatus::kNoMemory) {  // md I E: no memory for the item's CAS field
+    ErrorLine(out, "SERVER_ERROR out of memory");
+    return;
   }
   const char* status = "NF";
   if (s == cache::OpStatus::kOk) {

@@ -240,6 +240,7 @@ void TextSession::Get(const Request& req) {
   while (keys.Next(&key)) {
     cache::GetArgs args;
     args.key = key;
+    args.want_cas = with_cas;
     if (touch) args.touch_exptime = req.exptime;
     cache::GetResult r = ctx_.store->Get(args);
     if (r.status != cache::OpStatus::kOk || !r.ref) continue;
@@ -258,6 +259,7 @@ void TextSession::Update(const Request& req) {
   args.value = req.data;
   args.flags = req.flags;
   args.exptime = req.exptime;
+  args.want_cas = false;  // the text answer is STORED: no CAS handed out, none stored yet
   switch (req.command) {
     case Command::kAdd:
       args.mode = cache::StoreMode::kAdd;
@@ -283,6 +285,7 @@ void TextSession::Update(const Request& req) {
       probe.key = args.key;
       probe.bump = false;
       probe.want_ref = false;
+      probe.want_cas = false;
       bool hit = ctx_.store->Get(probe).status == cache::OpStatus::kOk;
       Reply(req, hit ? "EXISTS" : "NOT_FOUND");
       return;
