@@ -211,7 +211,8 @@ TEST_CASE("concurrent gets/cas loops lose no increment while text sets churn oth
         GetResult g = s.Get(G("counter"));
         const uint64_t n = std::stoull(Value(g.ref));
         // A text cas: the new version has no CAS field, so the next gets copies it first.
-        StoreArgs c = Cas("counter", std::to_string(n + 1), g.info.cas);
+        const std::string next = std::to_string(n + 1);
+        StoreArgs c = Cas("counter", next, g.info.cas);
         c.want_cas = false;
         if (s.Set(c).status == OpStatus::kOk) ++done;
       }
