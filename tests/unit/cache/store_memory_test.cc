@@ -129,7 +129,9 @@ TEST_CASE("expired items at the tail are reclaimed before live ones are evicted"
   Store store(cfg);
   const std::string value(1000, 'v');
   int n = 0;
-  while (store.Stats().evictions == 0 && n < 100000) store.Set(S(Key(n++), value, 0, 10));
+  while ((n % 64 != 0 || store.Stats().evictions == 0) && n < 100000) {
+    store.Set(S(Key(n++), value, 0, 10));
+  }
   clock.Advance(11);
   const uint64_t ev = store.Stats().evictions;
   for (int i = 0; i < 200; ++i)
