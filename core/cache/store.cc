@@ -122,6 +122,7 @@ bool ParseU64(std::string_view s, uint64_t* out) {
 
 struct ClassCounters {
   uint64_t items = 0, bytes = 0, payload = 0, header = 0;
+  uint64_t cas_items = 0;  // linked items with a CAS field
   uint64_t evicted = 0, evicted_nonzero = 0, expired_unfetched = 0, evicted_unfetched = 0;
   uint64_t outofmemory = 0, reclaimed = 0;
   int64_t evicted_at = 0, evicted_time = 0;  // last eviction: when, and its idle seconds
@@ -139,6 +140,7 @@ struct ShardCounters {
   uint64_t slab_reassign_busy_items = 0;  // moves that skipped a page for a pinned or busy item
   uint64_t store_too_large = 0, store_no_memory = 0;
   uint64_t crawler_reclaimed = 0;
+  uint64_t cas_copies = 0;  // items copied to give them a CAS field (the first CAS handed out)
 };
 
 // The eviction policy behind the policy seam (policy/eviction_policy.h), chosen by config.
@@ -871,6 +873,7 @@ struct Store::Impl {
     cc.bytes += f.chunk_bytes;
     cc.header += f.header;
     cc.payload += f.payload;
+    if (it->Has(kHasCas)) ++cc.cas_items;
     if (counts_as_store) ++s.c.total_items;
   }
 
@@ -901,6 +904,7 @@ struct Store::Impl {
     cc.bytes -= f.chunk_bytes;
     cc.header -= f.header;
     cc.payload -= f.payload;
+    if (it->Has(kHasCas)) --cc.cas_items;
     DecRef(it);
   }
 
@@ -1020,7 +1024,10 @@ struct Store::Impl {
   // CAS from the counter. Same contract as Regrow.
   bool EnsureCas(Shard& s, std::unique_lock<std::mutex>& lock, Item*& it, uint64_t hash,
                  int64_t now) {
-    return it->Has(kHasCas) || Regrow(s, lock, it, hash, kHasCas, now);
+    if (it->Has(kHasCas)) return true;
+    if (!Regrow(s, lock, it, hash, kHasCas, now)) return false;
+    ++s.c.cas_copies;
+    return true;
   }
 
   // ---- expiry crawler ----
@@ -1796,6 +1803,7 @@ StoreStats Store::Stats() const {
     st.store_no_memory += c.store_no_memory;
     st.slab_reassign_busy_items += c.slab_reassign_busy_items;
     st.crawler_reclaimed += c.crawler_reclaimed;
+    st.cas_copies += c.cas_copies;
     for (int cls = 0; cls < m.num_classes; ++cls) {
       ClassStats& cs = classes[cls];
       st.policy_bytes += s.lru[cls].policy.MetadataBytes();
@@ -1808,6 +1816,7 @@ StoreStats Store::Stats() const {
       const ClassCounters* cc = s.cc[cls].get();
       if (cc == nullptr) continue;
       cs.items += cc->items;
+      cs.cas_items += cc->cas_items;
       cs.payload_bytes += cc->payload;
       cs.header_bytes += cc->header;
       cs.slack_bytes += cc->bytes - cc->payload - cc->header;
@@ -1839,6 +1848,7 @@ StoreStats Store::Stats() const {
     ClassStats& cs = classes[cls];
     const memory::SlabClassCounters sc = m.slabs->Counters(cls);
     st.curr_items += cs.items;
+    st.cas_items += cs.cas_items;
     st.payload_bytes += cs.payload_bytes;
     st.header_bytes += cs.header_bytes;
     st.slack_bytes += cs.slack_bytes;
@@ -1904,6 +1914,7 @@ void Store::ResetStats() {
       kept.bytes = cc->bytes;
       kept.payload = cc->payload;
       kept.header = cc->header;
+      kept.cas_items = cc->cas_items;
       *cc = kept;
     }
   }

@@ -179,6 +179,7 @@ struct ClassStats {
   uint64_t used_chunks = 0;
   uint64_t free_chunks = 0;
   uint64_t items = 0;
+  uint64_t cas_items = 0;      // live items that carry a CAS field (one was handed out)
   uint64_t payload_bytes = 0;  // key + value bytes of live items
   uint64_t header_bytes = 0;   // item metadata bytes of live items
   uint64_t slack_bytes = 0;    // chunk bytes beyond header + key + value
@@ -215,6 +216,9 @@ struct StoreStats {
   uint64_t store_too_large = 0, store_no_memory = 0;  // sets refused: size, no memory
   // Expiry crawler: expired items it unlinked (also counted in reclaimed) and passes it made.
   uint64_t crawler_reclaimed = 0, crawler_runs = 0;
+  // The lazy CAS field (item.h): live items that carry one, and copies made to give an item one
+  // (its first CAS handed out: gets, binary get, meta c).
+  uint64_t cas_items = 0, cas_copies = 0;
   // Eviction policy: the configured one, the one ordering items now (Adaptive's current choice),
   // Adaptive's switches and sampled share, and what the policies hold beyond the item headers
   // (sketches, ghost filters, Adaptive's shadow caches).

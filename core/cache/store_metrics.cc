@@ -184,6 +184,10 @@ void ReportStoreStats(const StoreStats& st, base::CounterVisitor& v) {
   r.Counter("lru_crawler_reclaimed_total", st.crawler_reclaimed,
             "Expired items the background crawler unlinked (also in items_reclaimed_total)");
   r.Counter("lru_crawler_starts_total", st.crawler_runs, "Expiry crawler passes");
+  r.Gauge("items_with_cas_field", static_cast<double>(st.cas_items),
+          "Live items carrying a CAS field (6 bytes; given when a CAS is first handed out)");
+  r.Counter("cas_field_copies_total", st.cas_copies,
+            "Items copied to give them a CAS field on the first gets, binary get or meta c");
   r.Gauge("stats_lock_hold_max_seconds", static_cast<double>(st.lock_hold_max_ns) * 1e-9,
           "Longest single shard-lock hold of the stats walk behind this report");
   Policy(st, r);

@@ -206,6 +206,7 @@ class SlabAllocator {
   struct ThreadCache;
   ThreadCache* LocalCache();  // the calling thread's bins for this allocator, made on first use
   ThreadCache* LocalCacheSlow();
+  ThreadCache* FindLocalCache();  // the calling thread's bins if it has made them, else null
   uint32_t LocalCachedChunks(int cls) const;  // in the calling thread's bin (0 if it has none)
   [[gnu::noinline]] Ref AllocBinned(int cls);
   [[gnu::noinline]] void FreeBinned(Ref ref);

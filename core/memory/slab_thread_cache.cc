@@ -55,8 +55,11 @@ thread_local LocalCaches t_local;
 
 // Gives every bin of the calling thread back (its front entry names which bins: see ~LocalCaches).
 void SlabAllocator::FlushThreadCache() {
-  ThreadCache& tc = *LocalCache();
-  for (int cls = 0; cls < classes_.count(); ++cls) FlushBin(tc, cls, 0);
+  // A thread that never used this allocator has nothing to give back: no bins are made for it
+  // (a worker's periodic flush must not allocate).
+  ThreadCache* tc = t_last.id == id_ ? static_cast<ThreadCache*>(t_last.cache) : FindLocalCache();
+  if (tc == nullptr) return;
+  for (int cls = 0; cls < classes_.count(); ++cls) FlushBin(*tc, cls, 0);
 }
 
 namespace {
@@ -96,13 +99,18 @@ SlabAllocator::ThreadCache* SlabAllocator::LocalCache() {
   return LocalCacheSlow();
 }
 
-SlabAllocator::ThreadCache* SlabAllocator::LocalCacheSlow() {
+SlabAllocator::ThreadCache* SlabAllocator::FindLocalCache() {
   for (const CacheEntry& e : t_local.all) {
     if (e.id == id_) {
       t_last = e;
       return static_cast<ThreadCache*>(e.cache);
     }
   }
+  return nullptr;
+}
+
+SlabAllocator::ThreadCache* SlabAllocator::LocalCacheSlow() {
+  if (ThreadCache* tc = FindLocalCache()) return tc;
   // First use on this thread: forget entries of destroyed allocators, then make bins.
   {
     std::lock_guard lock(RegistryMutex());

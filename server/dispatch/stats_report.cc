@@ -102,6 +102,8 @@ void General(DispatchContext& ctx, const cache::StoreStats& s, Lines& l) {
   l.Add("slabs_moved", s.slabs_moved);
   l.Add("crawler_reclaimed", s.crawler_reclaimed);
   l.Add("crawler_runs", s.crawler_runs);
+  l.Add("cas_field_items", s.cas_items);
+  l.Add("cas_field_copies", s.cas_copies);
   // No LRU tail is ever skipped for a held reference: readers pin items without blocking eviction.
   l.Add("lrutail_reflocked", 0);
   l.Add("total_malloced", s.malloced_bytes);

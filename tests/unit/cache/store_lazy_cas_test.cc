@@ -63,6 +63,8 @@ TEST_CASE_FIXTURE(Fixture, "a CAS is handed out on first demand and stays until 
   const StoreStats st = s.Stats();
   CHECK(st.curr_items == 1);
   CHECK(st.total_items == 1);
+  CHECK(st.cas_items == 1);
+  CHECK(st.cas_copies <= 1);  // none if the chunk had room for the field anyway
 
   // A text set makes a new version without a CAS: the old CAS fails, a new one is handed out.
   REQUIRE(s.Set(TextSet("k", "v2")).status == OpStatus::kOk);
@@ -178,6 +180,8 @@ TEST_CASE_FIXTURE(Fixture, "items nobody asked the CAS of take 6 bytes less memo
     REQUIRE(s.Set(S(std::string("b").append(std::to_string(10000 + i)), value(i))).status == OpStatus::kOk);
   }
   const StoreStats both = s.Stats();
+  CHECK(both.cas_items - text.cas_items == kItems);  // every binary-style item has the field
+  CHECK(both.cas_copies == 0);
   const double text_chunk = static_cast<double>(text.bytes) / kItems;
   const double bin_chunk = static_cast<double>(both.bytes - text.bytes) / kItems;
   MESSAGE("chunk bytes per item: text ", text_chunk, ", binary-style ", bin_chunk);

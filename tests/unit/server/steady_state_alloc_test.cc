@@ -12,7 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <execinfo.h>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -35,9 +38,36 @@ std::atomic<bool> g_counting{false};
 std::atomic<uint64_t> g_new_calls{0};
 std::atomic<uint64_t> g_malloc_calls{0};
 
+// The stacks of the first counted allocations, printed if the check fails (backtrace() into
+// fixed storage allocates nothing once warmed up).
+constexpr int kTraces = 4;
+constexpr int kTraceDepth = 24;
+void* g_trace[kTraces][kTraceDepth];
+int g_trace_depth[kTraces];
+std::atomic<int> g_traced{0};
+// backtrace()'s first call loads libgcc's unwinder, which allocates: done before any counting.
+const int g_backtrace_warm = [] {
+  void* warm[2];
+  return backtrace(warm, 2);
+}();
+
+void TraceAllocation() {
+  const int slot = g_traced.fetch_add(1, std::memory_order_relaxed);
+  if (slot < kTraces) g_trace_depth[slot] = backtrace(g_trace[slot], kTraceDepth);
+}
+
+void PrintTraces() {
+  const int n = std::min(g_traced.load(), kTraces);
+  for (int i = 0; i < n; ++i) {
+    std::fprintf(stderr, "counted allocation %d:\n", i + 1);
+    backtrace_symbols_fd(g_trace[i], g_trace_depth[i], 2);
+  }
+}
+
 void* CountedNew(size_t n, size_t align) {
   if (g_counting.load(std::memory_order_relaxed)) {
     g_new_calls.fetch_add(1, std::memory_order_relaxed);
+    TraceAllocation();
   }
   if (n == 0) n = 1;
   void* p = align <= alignof(std::max_align_t)
@@ -82,6 +112,7 @@ void __libc_free(void*);
 static void CountMalloc() {
   if (g_counting.load(std::memory_order_relaxed)) {
     g_malloc_calls.fetch_add(1, std::memory_order_relaxed);
+    TraceAllocation();
   }
 }
 void* malloc(size_t n) {
@@ -300,6 +331,7 @@ TEST_CASE("steady state: pipelined text, meta and binary requests allocate nothi
   std::string binary_buf = binary_out;
   g_new_calls = 0;
   g_malloc_calls = 0;
+  g_traced = 0;
   g_counting = true;
   bool same = true;
   for (int i = 0; i < kRounds; ++i) {
@@ -316,6 +348,7 @@ TEST_CASE("steady state: pipelined text, meta and binary requests allocate nothi
   CHECK(same);
   CHECK(g_new_calls.load() == 0);
   CHECK(g_malloc_calls.load() == 0);
+  if (g_traced.load() != 0) PrintTraces();
   CHECK(daemon.counters.buffer_stats().misses == pool_misses);  // buffers all came from the pools
 
   // Idle for two park intervals, the connections hold no buffer: what is in use is the arenas'
