@@ -10,25 +10,13 @@
 #include <vector>
 
 #include "core/cache/store.h"
-#include "tests/support/manual_clock.h"
+#include "tests/unit/cache/store_fixture.h"
 #include "tests/unit/cache/test_args.h"
 
 namespace kmd::cache {
 namespace {
 
 using namespace testing;  // NOLINT: test builders
-
-struct Fixture {
-  test::ManualClock clock;
-  StoreConfig cfg;
-  std::unique_ptr<Store> store;
-  Fixture() {
-    cfg.clock = &clock;
-    cfg.memory_limit = 16u << 20;
-    cfg.shards = 8;
-    store = std::make_unique<Store>(cfg);
-  }
-};
 
 // A text-protocol set: nobody is told the CAS.
 StoreArgs TextSet(std::string_view key, std::string_view value, uint32_t flags = 0,

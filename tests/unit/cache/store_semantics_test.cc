@@ -4,25 +4,13 @@
 #include <string>
 
 #include "core/cache/store.h"
-#include "tests/support/manual_clock.h"
+#include "tests/unit/cache/store_fixture.h"
 #include "tests/unit/cache/test_args.h"
 
 namespace kmd::cache {
 namespace {
 
 using namespace testing;  // NOLINT: test builders
-
-struct Fixture {
-  test::ManualClock clock;
-  StoreConfig cfg;
-  std::unique_ptr<Store> store;
-  Fixture() {
-    cfg.clock = &clock;
-    cfg.memory_limit = 16u << 20;
-    cfg.shards = 8;
-    store = std::make_unique<Store>(cfg);
-  }
-};
 
 TEST_CASE_FIXTURE(Fixture, "add, replace, append, prepend") {
   Store& s = *store;
