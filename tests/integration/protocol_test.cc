@@ -324,6 +324,41 @@ TEST_CASE("protocol: binary CAS is echoed by get and checked by set") {
   CHECK(ParseBinaryResponse(c.ReadBinaryPacket()).status == kStatusOk);
 }
 
+TEST_CASE("protocol: a CAS first handed out by one protocol holds on the others (lazy CAS)") {
+  Daemon daemon;
+  TcpClient text(daemon.port());
+  TcpClient bin(daemon.port());
+  // Text and quiet binary sets keep no CAS field; the first reader asking for the CAS gets one.
+  REQUIRE(text.Request("set t 3 0 2\r\nv1\r\n") == "STORED\r\n");
+  REQUIRE(bin.SendAll(BinaryRequest(kOpSetQ, "q", SetExtras(0, 0), "w1") +
+                      BinaryRequest(kOpGet, "q")));
+  const auto q = ParseBinaryResponse(bin.ReadBinaryPacket());
+  REQUIRE(q.status == kStatusOk);
+  CHECK(q.value == "w1");
+  CHECK(q.cas != 0);
+  CHECK(text.Request("gets q\r\n", "END\r\n") ==
+        "VALUE q 0 2 " + std::to_string(q.cas) + "\r\nw1\r\nEND\r\n");
+
+  REQUIRE(bin.SendAll(BinaryRequest(kOpGet, "t")));
+  const auto got = ParseBinaryResponse(bin.ReadBinaryPacket());
+  REQUIRE(got.status == kStatusOk);
+  CHECK(got.cas != 0);
+  CHECK(got.cas != q.cas);
+  const std::string cas = std::to_string(got.cas);
+  CHECK(text.Request("gets t\r\n", "END\r\n") == "VALUE t 3 2 " + cas + "\r\nv1\r\nEND\r\n");
+  CHECK(text.Request("mg t c v\r\n", "\r\nv1\r\n") == "VA 2 c" + cas + "\r\nv1\r\n");
+  // A text cas with it succeeds once; the new version has no CAS yet, so any old one fails.
+  CHECK(text.Request("cas t 0 0 2 " + cas + "\r\nv2\r\n") == "STORED\r\n");
+  REQUIRE(bin.SendAll(BinaryRequest(kOpSet, "t", SetExtras(0, 0), "v3", 0, got.cas)));
+  CHECK(ParseBinaryResponse(bin.ReadBinaryPacket()).status == kStatusKeyExists);
+  CHECK(text.Request("get t\r\n", "END\r\n") == "VALUE t 0 2\r\nv2\r\nEND\r\n");
+  // A text incr on it keeps memcached's in-place padding and reports a CAS to binary readers.
+  REQUIRE(text.Request("set n 0 0 3\r\n100\r\n") == "STORED\r\n");
+  CHECK(text.Request("decr n 95\r\n") == "5\r\n");
+  CHECK(text.Request("get n\r\n", "END\r\n") == "VALUE n 0 3\r\n5  \r\nEND\r\n");
+  CHECK(daemon.alive());
+}
+
 TEST_CASE("protocol: malformed binary requests get EINVAL and the connection is closed") {
   Daemon daemon;
   std::string four(4, 'x');
