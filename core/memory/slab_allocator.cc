@@ -91,8 +91,6 @@ SlabAllocator::SlabAllocator(size_t page_budget_bytes, std::unique_ptr<PageSourc
   page_next_ = std::make_unique<uint32_t[]>(n);
   page_used_ = std::make_unique<uint32_t[]>(n);
   page_flags_ = std::make_unique<uint8_t[]>(n);
-  page_draining_ = std::make_unique<std::atomic<uint8_t>[]>(n);
-  for (uint32_t p = 0; p < n; ++p) page_draining_[p].store(0, std::memory_order_relaxed);
   state_ = std::make_unique<ClassState[]>(classes_.count());
   InitThreadCaches();
 }
@@ -167,7 +165,7 @@ Ref SlabAllocator::AllocLocked(ClassState& s, int cls, bool may_claim) {
     pages_[page].cls = static_cast<uint8_t>(cls);
     pages_[page].chunk = classes_.chunk_size(cls);
     page_flags_[page] = 0;  // a reused parked page was left kDraining
-    page_draining_[page].store(0, std::memory_order_relaxed);
+    pages_[page].bin.store(static_cast<uint8_t>(cls), std::memory_order_relaxed);
     s.bump_page = page;
     s.bump_next = 0;
     ++s.pages;
@@ -241,8 +239,9 @@ std::vector<PageSnapshot> SlabAllocator::Pages(int cls) const {
 
 bool SlabAllocator::BeginDrain(uint32_t page, int cls) {
   if (!BeginDrainLocked(page, cls)) return false;
-  // The caller is about to wait for the page's chunks: its own bins go first.
-  SyncCache(*LocalCache());
+  // The caller is about to wait for the page's chunks: its own bins go first (the drain changed
+  // front_key_, so LocalCache syncs them).
+  LocalCache();
   return true;
 }
 
@@ -253,9 +252,18 @@ bool SlabAllocator::BeginDrainLocked(uint32_t page, int cls) {
     return false;
   }
   page_flags_[page] |= kDraining;
-  page_draining_[page].store(1, std::memory_order_relaxed);
-  // Threads return cached chunks of draining pages before they next use their bins.
-  drain_epoch_.fetch_add(1, std::memory_order_release);
+  pages_[page].bin.store(kNoClass, std::memory_order_relaxed);
+  // Threads return cached chunks of draining pages before they next use their bins: the new
+  // front key sends their next Alloc/Free to LocalCacheSlow, whose sync walks the bins of classes
+  // whose drain epoch changed. Release: the class epoch and the flag above come first.
+  const uint32_t epoch = drain_epoch_.fetch_add(1, std::memory_order_relaxed) + 1;
+  class_drain_epoch_[cls].store(epoch, std::memory_order_relaxed);
+  uint64_t key = front_key_.load(std::memory_order_relaxed);
+  // The low half wraps without carrying into the id.
+  while (!front_key_.compare_exchange_weak(
+      key, (key & ~uint64_t{0xFFFFFFFF}) | static_cast<uint32_t>(key + 1),
+      std::memory_order_release, std::memory_order_relaxed)) {
+  }
   if (page_flags_[page] & kListed) {
     // Unlink from the partial list: a walk over this class's pages, not its chunks.
     uint32_t* link = &s.partial_head;
@@ -283,7 +291,7 @@ void SlabAllocator::AbortDrain(uint32_t page) {
   ClassState& s = state_[pages_[page].cls];
   std::lock_guard lock(s.mu);
   page_flags_[page] &= static_cast<uint8_t>(~kDraining);
-  page_draining_[page].store(0, std::memory_order_relaxed);
+  pages_[page].bin.store(pages_[page].cls, std::memory_order_relaxed);
   if (page_free_[page] != kNullRef && !(page_flags_[page] & kListed)) {
     page_next_[page] = s.partial_head;
     s.partial_head = page;
@@ -326,7 +334,7 @@ bool SlabAllocator::FinishDrain(uint32_t page, int to) {
   pages_[page].cls = static_cast<uint8_t>(to);
   pages_[page].chunk = classes_.chunk_size(to);
   page_flags_[page] = 0;
-  page_draining_[page].store(0, std::memory_order_relaxed);
+  pages_[page].bin.store(static_cast<uint8_t>(to), std::memory_order_relaxed);
   ++s.pages;
   const uint32_t per_page = classes_.chunks_per_page(to);
   if (s.bump_page == kNoPage || s.bump_next >= per_page) {

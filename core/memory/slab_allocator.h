@@ -11,10 +11,11 @@
 // and usually one load from a table of 2 slots per page.
 // Free chunks sit on per-page free lists (so a page can be taken out of circulation in O(1));
 // a class keeps a list of its pages that have free chunks. In front of them, each thread keeps a
-// small bin of free chunks per class (slab_thread_cache.cc): Alloc and Free of classes up to
-// 32 KiB touch only the calling thread's bin, and the class mutex is taken once per refill or
-// flush of half a bin. A cached chunk counts as handed out for its page (so a page holding one
-// cannot finish a drain) and as free in Counters().
+// bin (a stack of Refs) per class (slab_thread_cache.{h,cc}): Alloc and Free of classes up to
+// 32 KiB touch only the calling thread's bin (inline, no call, no lock), and the class mutex is
+// taken once per refill or spill of half a bin. A bin's capacity starts small and grows while
+// the bin thrashes, bounded in bytes per bin and per thread. A cached chunk counts as handed out
+// for its page (so a page holding one cannot finish a drain) and as free in Counters().
 // Thread-safety: every method may be called from any thread; each class has its own mutex, and
 // claiming a new page takes the growth mutex under it (the growth mutex is the leaf lock). A bin
 // is touched only by its thread, except that Counters() reads its fill level (an atomic).
@@ -110,16 +111,21 @@ class SlabAllocator {
   void Free(Ref ref);
   // True if class `cls` has a free chunk right now (a hint: another thread may take it).
   bool HasFree(int cls) const;
-  // Gives the calling thread's cached chunks back to their pages. A thread that stops allocating
-  // for a while (a background crawler after its pass, an idle worker asked by the store) calls it
-  // so that no page waits on its bins to finish a drain.
+  // Gives the calling thread's cached chunks back to their pages and resets its bins' capacities.
+  // A thread that stops allocating for a while (a background crawler after its pass, a worker
+  // once a second) calls it so that no page waits on its bins to finish a drain.
   void FlushThreadCache();
   // Cached chunks of class `cls` in every thread's bin (a snapshot).
   uint64_t CachedChunks(int cls) const;
-  // Chunks a thread's bin of class `cls` holds at most (0: the class is not cached).
-  uint32_t bin_capacity(int cls) const { return bin_cap_[cls]; }
-  // Counts BeginDrain calls; a thread whose bins saw an older count returns chunks of draining
-  // pages before it uses its bins again.
+  // Chunks a thread's bin of class `cls` holds at most once grown (0: the class is not cached).
+  uint32_t bin_capacity(int cls) const { return bin_max_[cls]; }
+  // Chunks a thread's bin of class `cls` has room for at first and again after a flush.
+  uint32_t bin_initial_capacity(int cls) const { return bin_init_[cls]; }
+  // Bytes of chunks by which all of one thread's bins together may grow beyond their initial
+  // capacities (bounds what an idle thread holds, and what a drain must wait for).
+  static constexpr uint64_t kBinGrowthBytes = 256 * 1024;
+  // Counts BeginDrain calls (a class's last drain is stamped with the count, so that a thread
+  // syncs only the bins of classes that began a drain since it last looked).
   uint32_t drain_epoch() const { return drain_epoch_.load(std::memory_order_acquire); }
 
   void* Resolve(Ref ref) const {
@@ -173,10 +179,14 @@ class SlabAllocator {
   static constexpr uint8_t kNoClass = 0xFF;  // kMaxClasses < 256
   // One claimed page: where it lies, its class's chunk size and the class (kNoClass until a
   // class claims it). Written before any Ref into the page leaves the claiming class's mutex.
+  // `bin` is the thread bin Free may keep a chunk of the page in: `cls` while the page is in
+  // circulation, kNoClass while it drains or has no class (that bin never has room, so the
+  // inline Free needs no separate check; a stale read is repaired by SyncCache).
   struct PageInfo {
     char* base = nullptr;
     uint32_t chunk = 0;
     uint8_t cls = kNoClass;
+    std::atomic<uint8_t> bin{kNoClass};
   };
   static constexpr uint64_t kHashMultiplier = 0x9E3779B97F4A7C15ull;  // Fibonacci hashing
 
@@ -202,17 +212,21 @@ class SlabAllocator {
   Ref AllocSlow(int cls);
   void FreeSlow(Ref ref);
   bool BeginDrainLocked(uint32_t page, int cls);
-  // slab_thread_cache.cc
+  // slab_thread_cache.{h,cc}
   struct ThreadCache;
-  ThreadCache* LocalCache();  // the calling thread's bins for this allocator, made on first use
-  ThreadCache* LocalCacheSlow();
-  ThreadCache* FindLocalCache();  // the calling thread's bins if it has made them, else null
+  ThreadCache* LocalCache();  // the calling thread's bins for this allocator (see LocalCacheSlow)
+  // The calling thread's bins, synced as LocalCacheSlow's, if it has made them; else null.
+  ThreadCache* FindLocalCache(uint64_t key);
   uint32_t LocalCachedChunks(int cls) const;  // in the calling thread's bin (0 if it has none)
   [[gnu::noinline]] Ref AllocBinned(int cls);
   [[gnu::noinline]] void FreeBinned(Ref ref);
   Ref Refill(ThreadCache& tc, int cls);
   void FlushBin(ThreadCache& tc, int cls, uint32_t keep);
-  void SyncCache(ThreadCache& tc);  // a drain began: return chunks of draining pages
+  bool GrowBin(ThreadCache& tc, int cls);
+  // The calling thread's bins, synced with every drain that began (no cached chunk of a
+  // draining page), made on first use; the slow part of LocalCache.
+  ThreadCache* LocalCacheSlow(uint64_t key);
+  void SyncCache(ThreadCache& tc);  // return cached chunks of pages of classes drained since
   void InitThreadCaches();
   void DestroyThreadCaches();
   // Takes `page` (draining, no chunk out) from its class; false if it does not qualify.
@@ -237,15 +251,20 @@ class SlabAllocator {
   std::unique_ptr<uint32_t[]> page_next_;
   std::unique_ptr<uint32_t[]> page_used_;
   std::unique_ptr<uint8_t[]> page_flags_;
-  // kDraining mirrored for the unlocked check in Free (a stale read is repaired by SyncCache).
-  std::unique_ptr<std::atomic<uint8_t>[]> page_draining_;
   std::atomic<uint64_t> pages_moved_{0};
   // Thread caches: this allocator's unique id (never reused, so a thread's stale entry for a
-  // destroyed allocator never matches), the bin capacity per class, and every thread's bins
-  // (owned here, freed with the allocator; a thread that exits first gives its chunks back).
+  // destroyed allocator never matches), a bin's initial and largest capacity per class, the
+  // drain epoch (global, and per class the epoch of its last drain, so that a sync walks only
+  // the bins of classes that began a drain), and every thread's bins (owned here, freed with the
+  // allocator; a thread that exits first gives its chunks back).
+  // front_key_ = id << 32 | drains (mod 2^32): a thread's front entry holds the key it last
+  // synced at, so the inline paths check "this allocator, no drain since" with one compare.
   uint64_t id_ = 0;
-  std::unique_ptr<uint32_t[]> bin_cap_;
+  std::atomic<uint64_t> front_key_{0};
+  std::unique_ptr<uint32_t[]> bin_init_;
+  std::unique_ptr<uint32_t[]> bin_max_;
   std::atomic<uint32_t> drain_epoch_{0};
+  std::unique_ptr<std::atomic<uint32_t>[]> class_drain_epoch_;
   mutable std::mutex caches_mu_;
   std::vector<std::unique_ptr<ThreadCache>> caches_;  // guarded by caches_mu_
   std::atomic<uint32_t> target_pages_{0};
@@ -257,3 +276,5 @@ class SlabAllocator {
 };
 
 }  // namespace kmd::memory
+
+#include "core/memory/slab_thread_cache.h"  // IWYU pragma: export (the inline Alloc/Free)

@@ -1,16 +1,21 @@
-// Per-thread bins in front of SlabAllocator's class mutexes: Alloc pops from the calling thread's
-// bin of the class and Free pushes to it; a refill takes half a bin under one lock, a full bin
-// gives half back under one lock. Classes of chunks over kMaxCachedChunk bytes are not cached
-// (their chunks are few and large: bins would hold pages' worth of memory).
+// The miss paths of SlabAllocator's per-thread bins (the hits are inline in slab_thread_cache.h):
+// an empty bin refills half its capacity under one lock, a full bin gives half back under one
+// lock, or, when the bin has both refilled and overflowed since its last spill (it thrashes),
+// doubles its capacity instead: up to kMaxBinBytes per bin and kBinGrowthBytes above the initial
+// capacities per thread (as jemalloc's tcache fill counts and mimalloc's free lists adapt to the
+// working set). A flush resets the capacities. Classes of chunks over kMaxCachedChunk bytes are
+// not cached (their chunks are few and large: bins would hold pages' worth of memory).
 // Lifetimes: an allocator owns every thread's bins for it and frees them when it is destroyed;
 // a thread that exits first gives its chunks back (a registry of live allocator ids, under one
 // global mutex, tells the exiting thread which allocators still exist). Ids are never reused, so
 // a thread's stale entry for a destroyed allocator never matches a new one.
-// Drains: BeginDrain bumps drain_epoch_; a thread compares it with its bins' epoch on every
-// Alloc/Free (one relaxed load) and first returns any chunk of a draining page.
+// Drains: BeginDrain changes front_key_, so every thread's next Alloc/Free misses its front entry
+// (the same compare that checks the allocator) and syncs first: it returns any cached chunk of a
+// draining page, walking only the bins of classes that began a drain since its last sync.
 #include "core/memory/slab_thread_cache.h"
 
 #include <algorithm>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -22,7 +27,11 @@ namespace kmd::memory {
 namespace {
 
 constexpr uint32_t kMaxCachedChunk = 32 * 1024;
-constexpr uint32_t kBinBytes = 32 * 1024;  // a bin holds at most this many bytes of chunks
+constexpr uint32_t kInitBinChunks = 32;        // a bin's initial capacity: at most this many
+constexpr uint32_t kInitBinBytes = 32 * 1024;  // chunks and this many bytes
+constexpr uint32_t kMaxBinChunks = 512;        // a grown bin: at most this many chunks, and no more
+// bytes than a thread's whole growth budget (one busy class may take all of it)
+constexpr auto kMaxBinBytes = static_cast<uint32_t>(SlabAllocator::kBinGrowthBytes);
 
 std::mutex& RegistryMutex() {
   static std::mutex mu;
@@ -38,38 +47,41 @@ uint64_t NextId() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-// The calling thread's bins, per allocator id. The last one used is kept in front, in a trivially
-// destructible thread_local of its own so that the fast path is one TLS load (no init guard).
-struct CacheEntry {
-  uint64_t id;
-  void* cache;  // SlabAllocator::ThreadCache*, owned by the allocator
-};
-constinit thread_local CacheEntry t_last{0, nullptr};
+// The calling thread's bins, per allocator id (the one used last is also in t_slab_front).
 struct LocalCaches {
-  std::vector<CacheEntry> all;
+  std::vector<SlabThreadFront> all;
   ~LocalCaches();
 };
 thread_local LocalCaches t_local;
 
 }  // namespace
 
+constinit thread_local SlabThreadFront t_slab_front{0, nullptr};
+
 // Gives every bin of the calling thread back (its front entry names which bins: see ~LocalCaches).
 void SlabAllocator::FlushThreadCache() {
   // A thread that never used this allocator has nothing to give back: no bins are made for it
   // (a worker's periodic flush must not allocate).
-  ThreadCache* tc = t_last.id == id_ ? static_cast<ThreadCache*>(t_last.cache) : FindLocalCache();
+  const uint64_t key = front_key_.load(std::memory_order_acquire);
+  ThreadCache* tc =
+      t_slab_front.key == key ? static_cast<ThreadCache*>(t_slab_front.cache) : FindLocalCache(key);
   if (tc == nullptr) return;
-  for (int cls = 0; cls < classes_.count(); ++cls) FlushBin(*tc, cls, 0);
+  for (int cls = 0; cls < classes_.count(); ++cls) {
+    FlushBin(*tc, cls, 0);
+    tc->bins[cls].cap = bin_init_[cls];
+    tc->bins[cls].refilled = 0;
+  }
+  tc->grown_bytes = 0;
 }
 
 namespace {
 LocalCaches::~LocalCaches() {
   std::lock_guard lock(RegistryMutex());
-  for (const CacheEntry& e : all) {
-    auto it = Registry().find(e.id);
+  for (const SlabThreadFront& e : all) {
+    auto it = Registry().find(e.key >> 32);
     if (it == Registry().end()) continue;
     // Sets this thread's front entry so that FlushThreadCache finds these bins, not new ones.
-    t_last = e;
+    t_slab_front = e;
     it->second->FlushThreadCache();
   }
 }
@@ -77,12 +89,17 @@ LocalCaches::~LocalCaches() {
 
 void SlabAllocator::InitThreadCaches() {
   id_ = NextId();
-  bin_cap_ = std::make_unique<uint32_t[]>(classes_.count());
+  front_key_.store(id_ << 32, std::memory_order_relaxed);
+  bin_init_ = std::make_unique<uint32_t[]>(classes_.count());
+  bin_max_ = std::make_unique<uint32_t[]>(classes_.count());
+  class_drain_epoch_ = std::make_unique<std::atomic<uint32_t>[]>(classes_.count());
   for (int cls = 0; cls < classes_.count(); ++cls) {
+    class_drain_epoch_[cls].store(0, std::memory_order_relaxed);
     const uint32_t chunk = classes_.chunk_size(cls);
-    const uint32_t cap =
-        chunk > kMaxCachedChunk ? 0 : std::min(ThreadCache::kMaxBin, kBinBytes / chunk);
-    bin_cap_[cls] = cap >= 2 ? cap : 0;
+    const uint32_t init = std::min(kInitBinChunks, kInitBinBytes / chunk);
+    const bool cached = chunk <= kMaxCachedChunk && init >= 2;
+    bin_init_[cls] = cached ? init : 0;
+    bin_max_[cls] = cached ? std::max(init, std::min(kMaxBinChunks, kMaxBinBytes / chunk)) : 0;
   }
   std::lock_guard lock(RegistryMutex());
   Registry()[id_] = this;
@@ -94,116 +111,120 @@ void SlabAllocator::DestroyThreadCaches() {
 }
 
 SlabAllocator::ThreadCache* SlabAllocator::LocalCache() {
-  if (t_last.id == id_) [[likely]]
-    return static_cast<ThreadCache*>(t_last.cache);
-  return LocalCacheSlow();
+  // Acquire: a changed key is read after the drain's class epoch and page flag (see BeginDrain).
+  const uint64_t key = front_key_.load(std::memory_order_acquire);
+  if (t_slab_front.key == key) [[likely]]
+    return static_cast<ThreadCache*>(t_slab_front.cache);
+  return LocalCacheSlow(key);
 }
 
-SlabAllocator::ThreadCache* SlabAllocator::FindLocalCache() {
-  for (const CacheEntry& e : t_local.all) {
-    if (e.id == id_) {
-      t_last = e;
-      return static_cast<ThreadCache*>(e.cache);
+SlabAllocator::ThreadCache* SlabAllocator::FindLocalCache(uint64_t key) {
+  for (SlabThreadFront& e : t_local.all) {
+    if ((e.key >> 32) != id_) continue;
+    auto* tc = static_cast<ThreadCache*>(e.cache);
+    if (tc->synced != static_cast<uint32_t>(key)) {
+      tc->synced = static_cast<uint32_t>(key);
+      SyncCache(*tc);
     }
+    e.key = key;
+    t_slab_front = e;
+    return tc;
   }
   return nullptr;
 }
 
-SlabAllocator::ThreadCache* SlabAllocator::LocalCacheSlow() {
-  if (ThreadCache* tc = FindLocalCache()) return tc;
+SlabAllocator::ThreadCache* SlabAllocator::LocalCacheSlow(uint64_t key) {
+  if (ThreadCache* tc = FindLocalCache(key)) return tc;
   // First use on this thread: forget entries of destroyed allocators, then make bins.
   {
     std::lock_guard lock(RegistryMutex());
-    std::erase_if(t_local.all,
-                  [](const CacheEntry& e) { return Registry().find(e.id) == Registry().end(); });
+    std::erase_if(t_local.all, [](const SlabThreadFront& e) {
+      return Registry().find(e.key >> 32) == Registry().end();
+    });
   }
-  auto made = std::make_unique<ThreadCache>(classes_.count());
-  made->epoch = drain_epoch_.load(std::memory_order_acquire);
+  auto made = std::make_unique<ThreadCache>();
+  size_t slots = 0;
+  for (int cls = 0; cls < classes_.count(); ++cls) slots += 1 + bin_max_[cls];
+  made->slots = std::make_unique_for_overwrite<Ref[]>(slots);
+  slots = 0;
+  for (int cls = 0; cls < classes_.count(); ++cls) {
+    made->bins[cls].refs = made->slots.get() + slots + 1;
+    made->bins[cls].cap = bin_init_[cls];
+    slots += 1 + bin_max_[cls];
+  }
+  // Empty bins need no sync, but their drain_seen must catch up, hence one before first use.
+  made->synced = ~static_cast<uint32_t>(key);
   ThreadCache* tc = made.get();
   {
     std::lock_guard lock(caches_mu_);
     caches_.push_back(std::move(made));
   }
-  t_last = {id_, tc};
-  t_local.all.push_back(t_last);
-  return tc;
+  t_local.all.push_back({id_ << 32, tc});
+  return FindLocalCache(key);
 }
 
 uint32_t SlabAllocator::LocalCachedChunks(int cls) const {
-  if (bin_cap_[cls] == 0) return 0;
-  const void* cache = nullptr;
-  if (t_last.id == id_) {
-    cache = t_last.cache;
+  if (bin_max_[cls] == 0) return 0;
+  const ThreadCache* cache = nullptr;
+  if ((t_slab_front.key >> 32) == id_) {
+    cache = static_cast<const ThreadCache*>(t_slab_front.cache);
   } else {
-    for (const CacheEntry& e : t_local.all) {
-      if (e.id == id_) cache = e.cache;
+    for (const SlabThreadFront& e : t_local.all) {
+      if ((e.key >> 32) == id_) cache = static_cast<const ThreadCache*>(e.cache);
     }
   }
   if (cache == nullptr) return 0;
-  return static_cast<const ThreadCache*>(cache)->bins[cls].n.load(std::memory_order_relaxed);
-}
-
-// Fast paths: the thread's front entry matches, no drain began since the bins were checked, and
-// the bin has a chunk (Alloc) or room (Free). Everything else is in the out-of-line *Binned.
-Ref SlabAllocator::Alloc(int cls) {
-  if (t_last.id == id_) [[likely]] {
-    ThreadCache& tc = *static_cast<ThreadCache*>(t_last.cache);
-    ThreadCache::Bin& b = tc.bins[cls];
-    const uint32_t n = b.n.load(std::memory_order_relaxed);
-    if (n != 0 && tc.epoch == drain_epoch_.load(std::memory_order_acquire)) [[likely]] {
-      b.n.store(n - 1, std::memory_order_relaxed);
-      return b.refs[n - 1];
-    }
-  }
-  return AllocBinned(cls);
-}
-
-void SlabAllocator::Free(Ref ref) {
-  const uint32_t page = ref >> 16;
-  const int cls = pages_[page].cls;
-  if (t_last.id == id_ && page_draining_[page].load(std::memory_order_relaxed) == 0) [[likely]] {
-    ThreadCache& tc = *static_cast<ThreadCache*>(t_last.cache);
-    ThreadCache::Bin& b = tc.bins[cls];
-    const uint32_t n = b.n.load(std::memory_order_relaxed);
-    if (n < bin_cap_[cls] && tc.epoch == drain_epoch_.load(std::memory_order_acquire)) [[likely]] {
-      b.refs[n] = ref;
-      b.n.store(n + 1, std::memory_order_relaxed);
-      return;
-    }
-  }
-  FreeBinned(ref);
+  return cache->bins[cls].count.load(std::memory_order_relaxed);
 }
 
 Ref SlabAllocator::AllocBinned(int cls) {
-  if (bin_cap_[cls] == 0) return AllocSlow(cls);
+  if (bin_max_[cls] == 0) return AllocSlow(cls);
   ThreadCache& tc = *LocalCache();
-  if (tc.epoch != drain_epoch_.load(std::memory_order_acquire)) SyncCache(tc);
   ThreadCache::Bin& b = tc.bins[cls];
-  const uint32_t n = b.n.load(std::memory_order_relaxed);
+  const uint32_t n = b.count.load(std::memory_order_relaxed);
   if (n == 0) return Refill(tc, cls);
-  b.n.store(n - 1, std::memory_order_relaxed);
-  return b.refs[n - 1];
+  const Ref r = b.top;
+  b.top = b.refs[static_cast<int>(n) - 2];
+  b.count.store(n - 1, std::memory_order_relaxed);
+  return r;
 }
 
 void SlabAllocator::FreeBinned(Ref ref) {
-  const uint32_t page = ref >> 16;
-  const int cls = pages_[page].cls;
-  const uint32_t cap = bin_cap_[cls];
-  if (cap == 0 || page_draining_[page].load(std::memory_order_relaxed) != 0) return FreeSlow(ref);
-  ThreadCache& tc = *LocalCache();
-  if (tc.epoch != drain_epoch_.load(std::memory_order_acquire)) SyncCache(tc);
-  ThreadCache::Bin& b = tc.bins[cls];
-  uint32_t n = b.n.load(std::memory_order_relaxed);
-  if (n == cap) {
-    FlushBin(tc, cls, cap / 2);
-    n = cap / 2;
+  const PageInfo& page = pages_[ref >> 16];
+  const int cls = page.cls;
+  if (bin_max_[cls] == 0 || page.bin.load(std::memory_order_relaxed) != cls) {
+    return FreeSlow(ref);  // not cached, or the page drains
   }
-  b.refs[n] = ref;
-  b.n.store(n + 1, std::memory_order_relaxed);
+  ThreadCache& tc = *LocalCache();
+  ThreadCache::Bin& b = tc.bins[cls];
+  uint32_t n = b.count.load(std::memory_order_relaxed);
+  if (n >= b.cap) {
+    // Emptied and overflowed since the last spill: the working set is larger than the bin.
+    const bool grown = b.refilled != 0 && GrowBin(tc, cls);
+    b.refilled = 0;
+    if (!grown) {
+      FlushBin(tc, cls, b.cap / 2u);
+      n = b.count.load(std::memory_order_relaxed);
+    }
+  }
+  b.refs[static_cast<int>(n) - 1] = b.top;
+  b.top = ref;
+  b.count.store(n + 1, std::memory_order_relaxed);
+}
+
+bool SlabAllocator::GrowBin(ThreadCache& tc, int cls) {
+  ThreadCache::Bin& b = tc.bins[cls];
+  const uint32_t cap = std::min(uint32_t{b.cap} * 2, bin_max_[cls]);
+  const uint64_t more = uint64_t{cap - b.cap} * classes_.chunk_size(cls);
+  if (more == 0 || tc.grown_bytes + more > kBinGrowthBytes) return false;
+  tc.grown_bytes += more;
+  b.cap = cap;
+  return true;
 }
 
 Ref SlabAllocator::Refill(ThreadCache& tc, int cls) {
   ThreadCache::Bin& b = tc.bins[cls];
+  b.refilled = 1;
   ClassState& s = state_[cls];
   std::lock_guard lock(s.mu);
   // One chunk for the caller (a page may be claimed for it), up to half a bin more for later
@@ -211,52 +232,61 @@ Ref SlabAllocator::Refill(ThreadCache& tc, int cls) {
   const Ref first = AllocLocked(s, cls, /*may_claim=*/true);
   if (first == kNullRef) return kNullRef;
   uint32_t n = 0;
-  const uint32_t want = bin_cap_[cls] / 2;
+  const uint32_t want = b.cap / 2u;
   while (n < want) {
     const Ref r = AllocLocked(s, cls, /*may_claim=*/false);
     if (r == kNullRef) break;
     b.refs[n++] = r;
   }
-  b.n.store(n, std::memory_order_relaxed);
+  if (n != 0) b.top = b.refs[n - 1];
+  b.count.store(n, std::memory_order_relaxed);
   return first;
 }
 
 void SlabAllocator::FlushBin(ThreadCache& tc, int cls, uint32_t keep) {
   ThreadCache::Bin& b = tc.bins[cls];
-  const uint32_t n = b.n.load(std::memory_order_relaxed);
+  const uint32_t n = b.count.load(std::memory_order_relaxed);
   if (n <= keep) return;
+  b.refs[n - 1] = b.top;  // the flat stack refs[0, n)
   ClassState& s = state_[cls];
-  std::lock_guard lock(s.mu);
-  // The oldest chunks (bottom of the stack) go back; the most recently freed stay warm.
-  const uint32_t give = n - keep;
-  for (uint32_t i = 0; i < give; ++i) FreeLocked(s, b.refs[i]);
-  std::copy(b.refs + give, b.refs + n, b.refs);
-  b.n.store(keep, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(s.mu);
+    // The oldest chunks (bottom of the stack) go back; the most recently freed stay warm.
+    for (uint32_t i = 0; i < n - keep; ++i) FreeLocked(s, b.refs[i]);
+  }
+  std::copy(b.refs + (n - keep), b.refs + n, b.refs);
+  if (keep != 0) b.top = b.refs[keep - 1];
+  b.count.store(keep, std::memory_order_relaxed);
 }
 
 void SlabAllocator::SyncCache(ThreadCache& tc) {
-  tc.epoch = drain_epoch_.load(std::memory_order_acquire);
   for (int cls = 0; cls < classes_.count(); ++cls) {
+    const uint32_t drained = class_drain_epoch_[cls].load(std::memory_order_relaxed);
+    if (drained == tc.drain_seen[cls]) continue;
+    tc.drain_seen[cls] = drained;
     ThreadCache::Bin& b = tc.bins[cls];
-    const uint32_t n = b.n.load(std::memory_order_relaxed);
+    const uint32_t n = b.count.load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    b.refs[n - 1] = b.top;  // the flat stack refs[0, n)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < n; ++i) {
       const Ref r = b.refs[i];
-      if (page_draining_[r >> 16].load(std::memory_order_relaxed) != 0) {
+      if (pages_[r >> 16].bin.load(std::memory_order_relaxed) == kNoClass) {
         FreeSlow(r);
       } else {
         b.refs[kept++] = r;
       }
     }
-    if (kept != n) b.n.store(kept, std::memory_order_relaxed);
+    if (kept != 0) b.top = b.refs[kept - 1];
+    if (kept != n) b.count.store(kept, std::memory_order_relaxed);
   }
 }
 
 uint64_t SlabAllocator::CachedChunks(int cls) const {
-  if (bin_cap_[cls] == 0) return 0;
+  if (bin_max_[cls] == 0) return 0;
   std::lock_guard lock(caches_mu_);
   uint64_t n = 0;
-  for (const auto& tc : caches_) n += tc->bins[cls].n.load(std::memory_order_relaxed);
+  for (const auto& tc : caches_) n += tc->bins[cls].count.load(std::memory_order_relaxed);
   return n;
 }
 
