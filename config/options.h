@@ -300,7 +300,7 @@ inline constexpr std::array<Descriptor, 2> kCommandsOptions{{
 
 inline constexpr std::array<Descriptor, 1> kEvictionOptions{{
     {.key = "eviction.policy", .type = ValueType::kEnum, .default_text = "adaptive",
-     .unit = "policy", .choices = "adaptive|lru|lfu|fifo|s3fifo|sieve|wtinylfu",
+     .unit = "policy", .choices = "adaptive|lru|lfu|fifo|s3fifo|sieve|wtinylfu|clock",
      .long_flag = "eviction-policy", .arg_name = "<policy>",
      .help = "how each slab class picks what to evict (adaptive: learns the best of the others)",
      .set = [](Config& c, const Value& v) { c.eviction.policy = v.text; },

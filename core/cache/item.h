@@ -1,6 +1,6 @@
-// Item layout in slab memory. Pinned by static_assert: the header is 20 bytes.
-//   [ItemHeader 20][client flags u32 if kHasClientFlags][exptime u32 if kHasExptime]
-//   [CAS 48 bits if kHasCas][key]
+// Item layout in slab memory. Pinned by static_assert: the header is 12 bytes.
+//   [ItemHeader 12][policy links 8 if HasLinks()][client flags u32 if kHasClientFlags]
+//   [exptime u32 if kHasExptime][CAS 48 bits if kHasCas][key]
 //   chained only: [total value length u32][next chunk Ref u32]
 //   [value (or its first part)]
 // A continuation chunk of a chained item is [next Ref u32][data]. All chunks of a chain come from
@@ -9,6 +9,9 @@
 // responses, meta c, an explicit meta E, arithmetic); until then its CAS is a value nobody holds,
 // so a `cas` against it fails exactly as against any newer version. The store gives the field
 // on first demand by copying the item (store.cc Regrow) and takes the CAS from the same counter.
+// Policy links: list policies (LRU, LFU, FIFO, S3-FIFO, SIEVE, W-TinyLFU, Adaptive) thread their
+// items on per-shard lists and give every item the 8-byte links field; CLOCK walks slab memory in
+// page order and gives none (the store chooses per configured policy, the item records it).
 // Thread-safety: layout bits, key and value are immutable once linked (readers holding a ref read
 // them without a lock); links, CAS, exptime, atime and state bits change only under the shard
 // lock; flag bits and the refcount are atomics so that lock-free readers never race a writer.
@@ -16,6 +19,7 @@
 
 #include <atomic>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -48,21 +52,29 @@ inline constexpr uint8_t kMaxRefs = 250;
 
 struct __attribute__((packed)) ItemHeader {
   Ref hnext;
-  policy::PolicyLinks policy;  // the eviction policy's state (LRU: list links)
   uint8_t nkey;
   uint8_t bits;      // ItemBits; accessed through Bits() (std::atomic_ref)
-  uint8_t vlen[3];   // low 20 bits: value bytes in this chunk (head part for chained items);
+  uint8_t vlen[3];   // low 19 bits: value bytes in this chunk (head part for chained items);
+                     // bit 19: the item has policy links (layout, fixed at creation);
                      // high 4 bits: the eviction policy's per-item meta (policy::ItemView)
   uint8_t refcount;  // accessed through Refs() (std::atomic_ref)
   uint16_t atime;    // seconds since store start, wrapping
 };
-static_assert(sizeof(ItemHeader) == 20, "item header size is part of the memory budget");
+static_assert(sizeof(ItemHeader) == 12, "item header size is part of the memory budget");
+// The slab allocator writes bytes [0, 4) of a free chunk: the bits must lie beyond them, so that
+// a walk over slab memory (page moves, the CLOCK hand) tells a linked item from a free chunk.
+static_assert(offsetof(ItemHeader, bits) >= 4);
 
 inline constexpr size_t kItemHeaderSize = sizeof(ItemHeader);
 inline constexpr size_t kChainHeadExtra = 8;  // total length + next ref
 inline constexpr size_t kContinuationHeader = 4;
-// Chunk value lengths must fit the 20 bits of vlen: the store caps its page size at this.
+// Chunk value lengths must fit the 19 bits of vlen: the store caps its page size at this.
 inline constexpr size_t kMaxPageSize = size_t{1} << 20;
+inline constexpr uint32_t kVlenBits = 19;
+inline constexpr uint8_t kLinksBit = 1u << (kVlenBits - 16);  // in vlen[2]
+inline constexpr size_t kLinksFieldSize = sizeof(policy::PolicyLinks);
+// Chunks are at most half a page (SlabClasses), so a chunk's value length fits kVlenBits.
+static_assert(kMaxPageSize / 2 - kItemHeaderSize < (size_t{1} << kVlenBits));
 inline constexpr uint64_t kCasMask = (uint64_t{1} << 48) - 1;
 inline constexpr size_t kCasFieldSize = 6;
 static_assert(std::endian::native == std::endian::little, "the CAS field keeps a u64's low bytes");
@@ -84,14 +96,21 @@ struct Item {
 
   char* raw() { return reinterpret_cast<char*>(this); }
   const char* raw() const { return reinterpret_cast<const char*>(this); }
+  bool HasLinks() const { return (h.vlen[2] & kLinksBit) != 0; }
+  size_t LinksSize() const { return HasLinks() ? kLinksFieldSize : 0; }
+  // Only on an item with links.
+  policy::PolicyLinks& links() {
+    return *reinterpret_cast<policy::PolicyLinks*>(raw() + kItemHeaderSize);
+  }
   size_t OptSize() const {
     const uint8_t b = layout();
-    return ((b & kHasClientFlags) ? 4 : 0) + ((b & kHasExptime) ? 4 : 0) +
+    return LinksSize() + ((b & kHasClientFlags) ? 4 : 0) + ((b & kHasExptime) ? 4 : 0) +
            ((b & kHasCas) ? kCasFieldSize : 0);
   }
   const char* cas_ptr() const {
     const uint8_t b = layout();
-    return raw() + kItemHeaderSize + ((b & kHasClientFlags) ? 4 : 0) + ((b & kHasExptime) ? 4 : 0);
+    return raw() + kItemHeaderSize + LinksSize() + ((b & kHasClientFlags) ? 4 : 0) +
+           ((b & kHasExptime) ? 4 : 0);
   }
   // 0 while the item has no CAS field (no CAS was ever handed out for this version).
   uint64_t cas() const {
@@ -106,14 +125,14 @@ struct Item {
     std::memcpy(const_cast<char*>(cas_ptr()), &c, kCasFieldSize);
   }
   uint32_t chunk_vlen() const {
-    return h.vlen[0] | (h.vlen[1] << 8) | (uint32_t{h.vlen[2] & 0x0Fu} << 16);
+    return h.vlen[0] | (h.vlen[1] << 8) | (uint32_t{h.vlen[2] & (kLinksBit - 1u)} << 16);
   }
-  // Sets the chunk's value length (< 2^20: chunks are at most kMaxPageSize / 2) and clears the
-  // policy meta: called once, when the item is built.
-  void set_chunk_vlen(uint32_t n) {
+  // Sets the chunk's value length (< 2^19: chunks are at most kMaxPageSize / 2) and whether the
+  // item has policy links, and clears the policy meta: called once, when the item is built.
+  void set_chunk_vlen(uint32_t n, bool links) {
     h.vlen[0] = static_cast<uint8_t>(n);
     h.vlen[1] = static_cast<uint8_t>(n >> 8);
-    h.vlen[2] = static_cast<uint8_t>((n >> 16) & 0x0Fu);
+    h.vlen[2] = static_cast<uint8_t>(((n >> 16) & (kLinksBit - 1u)) | (links ? kLinksBit : 0));
   }
   uint8_t policy_meta() const { return h.vlen[2] >> 4; }
   void set_policy_meta(uint8_t m) {
@@ -122,11 +141,13 @@ struct Item {
   uint32_t client_flags() const {
     if (!Has(kHasClientFlags)) return 0;
     uint32_t f;
-    std::memcpy(&f, raw() + kItemHeaderSize, 4);
+    std::memcpy(&f, raw() + kItemHeaderSize + LinksSize(), 4);
     return f;
   }
-  void set_client_flags(uint32_t f) { std::memcpy(raw() + kItemHeaderSize, &f, 4); }
-  char* exptime_ptr() { return raw() + kItemHeaderSize + (Has(kHasClientFlags) ? 4 : 0); }
+  void set_client_flags(uint32_t f) { std::memcpy(raw() + kItemHeaderSize + LinksSize(), &f, 4); }
+  char* exptime_ptr() {
+    return raw() + kItemHeaderSize + LinksSize() + (Has(kHasClientFlags) ? 4 : 0);
+  }
   uint32_t exptime() const {
     if (!Has(kHasExptime)) return 0;
     uint32_t e;

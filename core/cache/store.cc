@@ -44,6 +44,14 @@ constexpr size_t kMaxKey = 250;
 constexpr size_t kMemcachedItemOverhead = 48 + 8 + 1 + 2;
 constexpr int kEvictAttempts = 16;
 constexpr int kTailSearch = 5;
+// CLOCK: linked items one hand visit passes over (clearing visited bits) before it evicts the next
+// evictable one regardless, and chunks it steps over in all; -M (only expired items may go) looks
+// at fewer. Bounds one eviction's work: a lap over a class of hot items is spread over calls.
+constexpr uint32_t kClockPatience = 256;
+constexpr uint32_t kClockPatienceNoEvict = 64;
+constexpr uint32_t kClockMaxSteps = 4096;
+constexpr uint8_t kClockVisited = 1;  // the policy meta bit a hit sets under CLOCK
+constexpr uint32_t kClockAgeProbe = 64;  // chunks ahead of the hand read for a class's tail age
 // A class that has to evict its own items checks for a pressure page move on every this many
 // failed allocations (a move brings a whole page, so checks need not be frequent).
 constexpr uint32_t kPressureCheckEvery = 32;
@@ -169,6 +177,13 @@ struct Lru {
 
 }  // namespace
 
+// CLOCK's hand over one class's pages (a page index and a chunk in it).
+struct alignas(64) ClockHand {
+  std::mutex mu;  // taken before a shard lock, never while one is held
+  uint32_t page = memory::SlabAllocator::kNoPage;
+  uint32_t chunk = 0;
+};
+
 struct alignas(64) Shard {
   std::mutex mu;
   std::unique_ptr<Ref[]> buckets;
@@ -198,6 +213,10 @@ struct Store::Impl {
   // Adaptive's shared controller (eviction policy "adaptive" only) and the budget it is given.
   std::unique_ptr<policy::AdaptiveController> adaptive;
   size_t policy_reserve = 0;
+  // CLOCK over slab memory (policy "clock"): items have no policy links and the per-class hands
+  // below choose victims; list policies leave `hands` empty.
+  bool clock_policy = false;
+  std::unique_ptr<ClockHand[]> hands;
   int num_classes;
   uint32_t largest_chunk;
   std::atomic<uint64_t> cmd_flush{0};
@@ -205,6 +224,8 @@ struct Store::Impl {
   std::atomic<uint64_t> slabs_moved_base{0};  // allocator's move count at the last ResetStats
   std::unique_ptr<std::atomic<uint32_t>[]> pressure_ticks;
   std::mutex crawl_mu;  // one crawler pass at a time (the Lru::crawl cursor is single)
+  // CrawlIndex's per-class expiry bounds (under crawl_mu; sized once, so a pass allocates nothing).
+  std::vector<uint32_t> crawl_old_earliest, crawl_seen_earliest;
   // RSS control: bytes of -m outside the slab pages (index, policy reserves), the budget in force
   // (at most -m), and one releaser at a time.
   size_t fixed_bytes = 0;
@@ -235,6 +256,7 @@ struct Store::Impl {
     const size_t per_shard = std::bit_floor(std::max<size_t>(cfg.memory_limit / 256 / nshards, 16));
     index_bytes = per_shard * nshards * sizeof(Ref);
     shards = std::make_unique<Shard[]>(nshards);
+    clock_policy = !policy::UsesItemLinks(cfg.policy);
     if (cfg.policy == policy::PolicyKind::kAdaptive) {
       policy::AdaptiveOptions opts;
       opts.shadow_objects = ShadowObjects(cfg.memory_limit);
@@ -261,6 +283,9 @@ struct Store::Impl {
     num_classes = slabs->classes().count();
     largest_chunk = slabs->classes().chunk_size(slabs->classes().largest());
     pressure_ticks = std::make_unique<std::atomic<uint32_t>[]>(num_classes);
+    if (clock_policy) hands = std::make_unique<ClockHand[]>(num_classes);
+    crawl_old_earliest.resize(num_classes);
+    crawl_seen_earliest.resize(num_classes);
     for (uint32_t i = 0; i < nshards; ++i) {
       Shard& s = shards[i];
       s.buckets = std::make_unique<Ref[]>(per_shard);
@@ -379,7 +404,7 @@ struct Store::Impl {
   // The policy's view of the items (policy::ItemView): links and meta bits in the item header.
   struct ItemPolicyView {
     Impl* m;
-    policy::PolicyLinks& links(Ref r) { return m->ItemAt(r)->h.policy; }
+    policy::PolicyLinks& links(Ref r) { return m->ItemAt(r)->links(); }
     uint8_t meta(Ref r) const { return m->ItemAt(r)->policy_meta(); }
     void set_meta(Ref r, uint8_t v) { m->ItemAt(r)->set_policy_meta(v); }
     uint64_t hash(Ref r) const { return base::HashKey(m->ItemAt(r)->key()); }
@@ -395,6 +420,7 @@ struct Store::Impl {
   // Pops the LRU tail (or one of the few above it) of class `cls` in some shard, freeing memory.
   // Must be called with no shard lock held.
   bool EvictOne(int cls, uint32_t home, int64_t now) {
+    if (clock_policy) return ClockEvict(cls, now);
     const uint32_t n = shard_mask + 1;
     for (uint32_t i = 0; i < n; ++i) {
       const uint32_t idx = (home + i) & shard_mask;
@@ -415,33 +441,144 @@ struct Store::Impl {
         // -M (no evictions): only expired items may give their memory back.
         if (it->Refs().load(std::memory_order_acquire) == 1 &&
             (config.evictions || Expired(it, now))) {
-          ClassCounters& cc = CC(s, cls);
-          const bool fetched = it->Has(kFetched);
-          if (Expired(it, now)) {
-            ++s.c.reclaimed;
-            ++cc.reclaimed;
-            if (!fetched) {
-              ++s.c.expired_unfetched;
-              ++cc.expired_unfetched;
-            }
-          } else {
-            ++s.c.evictions;
-            ++cc.evicted;
-            cc.evicted_at = now;
-            cc.evicted_time = static_cast<uint16_t>(Now16(now) - it->h.atime);
-            if (it->exptime() != 0) ++cc.evicted_nonzero;
-            if (!fetched) {
-              ++s.c.evicted_unfetched;
-              ++cc.evicted_unfetched;
-            }
-          }
-          Unlink(s, it, base::HashKey(it->key()), /*evicted=*/!Expired(it, now));
+          EvictItem(s, cls, it, base::HashKey(it->key()), now);
           return true;
         }
         r = prev;
       }
     }
     return false;
+  }
+
+  // Unlinks `it` (linked, in `s`, referenced only by the linked state) to make room, counting it
+  // as memcached does: reclaimed if it had expired, else evicted.
+  void EvictItem(Shard& s, int cls, Item* it, uint64_t hash, int64_t now) {
+    const bool expired = Expired(it, now);
+    if (expired) {
+      CountReclaimed(s, cls, it);
+    } else {
+      ClassCounters& cc = CC(s, cls);
+      ++s.c.evictions;
+      ++cc.evicted;
+      cc.evicted_at = now;
+      cc.evicted_time = static_cast<uint16_t>(Now16(now) - it->h.atime);
+      if (it->exptime() != 0) ++cc.evicted_nonzero;
+      if (!it->Has(kFetched)) {
+        ++s.c.evicted_unfetched;
+        ++cc.evicted_unfetched;
+      }
+    }
+    Unlink(s, it, hash, /*evicted=*/!expired);
+  }
+
+  // An expired (or flushed) item leaves: memcached counts it reclaimed once its memory is reused.
+  void CountReclaimed(Shard& s, int cls, const Item* it) {
+    ClassCounters& cc = CC(s, cls);
+    ++s.c.reclaimed;
+    ++cc.reclaimed;
+    if (!it->Has(kFetched)) {
+      ++s.c.expired_unfetched;
+      ++cc.expired_unfetched;
+    }
+  }
+
+  // ---- CLOCK over slab memory ----
+
+  // Advances `cls`'s hand by one chunk; false if the class has no page.
+  bool ClockStep(int cls, uint32_t* page, uint32_t* chunk) {
+    ClockHand& hand = hands[cls];
+    std::lock_guard lock(hand.mu);
+    if (hand.page == memory::SlabAllocator::kNoPage ||
+        ++hand.chunk >= slabs->classes().chunks_per_page(cls)) {
+      hand.page = slabs->NextPageOf(cls, hand.page);
+      hand.chunk = 0;
+      if (hand.page == memory::SlabAllocator::kNoPage) return false;
+    }
+    *page = hand.page;
+    *chunk = hand.chunk;
+    return true;
+  }
+
+  // The chunk at (page, chunk) of class `cls` if it holds an item linked in its shard: locks that
+  // shard into `lock` and returns the item and its hash. The chunk is read without a lock (it may
+  // be free, being filled, or on a page that moved meanwhile): only the index, under the shard
+  // lock, says whether it is a linked item, and while that lock is held it stays one.
+  Item* LockLinkedAt(uint32_t page, int cls, uint32_t chunk, std::unique_lock<std::mutex>& lock,
+                     uint64_t* hash) {
+    Item* it = static_cast<Item*>(const_cast<void*>(slabs->ChunkIn(page, cls, chunk)));
+    if (!(it->Bits().load(std::memory_order_acquire) & kLinked)) return nullptr;
+    char key[kMaxKey];
+    const size_t nkey = it->h.nkey;
+    const size_t key_at = static_cast<size_t>(it->key_ptr() - it->raw());
+    if (nkey == 0 || nkey > kMaxKey || key_at + nkey > slabs->classes().chunk_size(cls)) {
+      return nullptr;
+    }
+    std::memcpy(key, it->key_ptr(), nkey);
+    const std::string_view k(key, nkey);
+    *hash = base::HashKey(k);
+    Shard& s = ShardFor(*hash);
+    lock = std::unique_lock(s.mu);
+    if (Find(s, k, *hash) != it) {
+      lock.unlock();
+      return nullptr;
+    }
+    return it;
+  }
+
+  // CLOCK (second chance) in memory order: the hand passes over a visited item, clearing its bit,
+  // and evicts the first unvisited one that nobody pins (-M: the first expired one). A new item
+  // takes a freed chunk, usually the one just behind the hand, so it is looked at last.
+  bool ClockEvict(int cls, int64_t now) {
+    const uint32_t patience = config.evictions ? kClockPatience : kClockPatienceNoEvict;
+    uint32_t linked = 0;
+    for (uint32_t step = 0; step < kClockMaxSteps && linked < 2 * patience; ++step) {
+      uint32_t page, chunk;
+      if (!ClockStep(cls, &page, &chunk)) return false;
+      std::unique_lock<std::mutex> lock;
+      uint64_t hash;
+      Item* it = LockLinkedAt(page, cls, chunk, lock, &hash);
+      if (it == nullptr) continue;
+      ++linked;
+      if (it->policy_meta() == kClockVisited && linked < patience) {
+        it->set_policy_meta(0);
+        continue;
+      }
+      if (it->Refs().load(std::memory_order_acquire) != 1) continue;
+      if (!config.evictions && !Expired(it, now)) continue;
+      EvictItem(ShardFor(hash), cls, it, hash, now);
+      return true;
+    }
+    return false;
+  }
+
+  // The idle seconds of the items the hand of `cls` is about to judge (its class's "tail age"): the
+  // oldest of the linked items in the chunks just ahead of it. Read without locks: a hint.
+  int64_t ClockTailAge(int cls, uint16_t now16) {
+    uint32_t page, chunk;
+    {
+      ClockHand& hand = hands[cls];
+      std::lock_guard lock(hand.mu);
+      page = hand.page;
+      chunk = hand.chunk;
+    }
+    if (page == memory::SlabAllocator::kNoPage) {
+      page = slabs->NextPageOf(cls, page);
+      chunk = 0;
+      if (page == memory::SlabAllocator::kNoPage) return 0;
+    }
+    const uint32_t per_page = slabs->classes().chunks_per_page(cls);
+    int64_t age = 0;
+    for (uint32_t i = 0; i < kClockAgeProbe; ++i, ++chunk) {
+      if (chunk >= per_page) {
+        page = slabs->NextPageOf(cls, page);
+        chunk = 0;
+        if (page == memory::SlabAllocator::kNoPage) break;
+      }
+      const Item* it = static_cast<const Item*>(slabs->ChunkIn(page, cls, chunk));
+      if (!(it->Bits().load(std::memory_order_acquire) & kLinked)) continue;
+      age = std::max<int64_t>(age, static_cast<uint16_t>(now16 - it->h.atime));
+    }
+    return age;
   }
 
   Ref AllocChunk(int cls, uint32_t home, int64_t now) {
@@ -492,12 +629,16 @@ struct Store::Impl {
       if (snap[cls].pages != 0) used.push_back(cls);
     }
     const uint16_t now16 = Now16(now);
+    if (clock_policy) {
+      for (int cls : used) snap[cls].tail_age = ClockTailAge(cls, now16);
+    }
     for (uint32_t i = 0; i <= shard_mask; ++i) {
       Shard& s = shards[i];
       std::unique_lock lock(s.mu, std::try_to_lock);
       if (!lock.owns_lock()) continue;
       for (int cls : used) {
         snap[cls].items += s.cc[cls].items;
+        if (clock_policy) continue;
         // The age of what EvictOne would evict: a pinned tail item is passed over there, so it
         // must not make the class look old here.
         ItemPolicyView v = View();
@@ -552,14 +693,8 @@ struct Store::Impl {
         if (!force && it->Refs().load(std::memory_order_acquire) != 1) {
           return PageWalk::kPinnedMidway;
         }
-        ClassCounters& cc = CC(s, cls);
         if (Expired(it, now)) {
-          ++s.c.reclaimed;
-          ++cc.reclaimed;
-          if (!it->Has(kFetched)) {
-            ++s.c.expired_unfetched;
-            ++cc.expired_unfetched;
-          }
+          CountReclaimed(s, cls, it);
         } else {
           ++s.c.slab_reassign_evictions;
         }
@@ -682,7 +817,8 @@ struct Store::Impl {
   Item* AllocItem(uint32_t shard_index, std::string_view key, size_t vlen, uint32_t flags,
                   uint32_t exptime, uint8_t fields, int64_t now) {
     uint8_t layout = 0;
-    size_t opt = 0;
+    const bool links = !clock_policy;
+    size_t opt = links ? kLinksFieldSize : 0;
     if (flags != 0) {
       layout |= kHasClientFlags;
       opt += 4;
@@ -716,7 +852,7 @@ struct Store::Impl {
       const Ref r = AllocChunk(cls, shard_index, now);
       if (r == kNullRef) return nullptr;
       it = ItemAt(r);
-      it->set_chunk_vlen(static_cast<uint32_t>(vlen));
+      it->set_chunk_vlen(static_cast<uint32_t>(vlen), links);
     } else {
       layout |= kChained;
       const size_t head = HeadCapacity(opt, key.size());
@@ -726,7 +862,7 @@ struct Store::Impl {
       const Ref r = AllocChunk(big, shard_index, now);
       if (r == kNullRef) return nullptr;
       it = ItemAt(r);
-      it->set_chunk_vlen(static_cast<uint32_t>(head));
+      it->set_chunk_vlen(static_cast<uint32_t>(head), links);
       // Continuations are linked back to front so that each new chunk points at the previous.
       Ref next = kNullRef;
       for (size_t i = 0; i < conts; ++i) {
@@ -752,7 +888,7 @@ struct Store::Impl {
       std::memcpy(it->chain_ptr() + 4, &next, 4);
     }
     it->h.hnext = kNullRef;
-    it->h.policy = policy::PolicyLinks{};
+    if (links) it->links() = policy::PolicyLinks{};
     it->h.nkey = static_cast<uint8_t>(key.size());
     it->Bits().store(layout, std::memory_order_relaxed);
     it->Refs().store(1, std::memory_order_relaxed);
@@ -827,6 +963,7 @@ struct Store::Impl {
   }
 
   void PolicyRemove(Shard& s, Item* it, int cls, bool evicted) {
+    if (clock_policy) return;
     Lru& l = s.lru[cls];
     const Ref ref = RefOf(it);
     ItemPolicyView v = View();
@@ -841,11 +978,15 @@ struct Store::Impl {
   }
 
   void Bump(Shard& s, Item* it, uint64_t hash, int64_t now) {
+    it->h.atime = Now16(now);
+    if (clock_policy) {
+      if (it->policy_meta() != kClockVisited) it->set_policy_meta(kClockVisited);
+      return;
+    }
     Lru& l = s.lru[ClassOf(it)];
     if (l.crawling && !OrderStable(l.policy)) l.disturbed = true;
     ItemPolicyView v = View();
     l.policy.Hit(RefOf(it), hash, v);
-    it->h.atime = Now16(now);
   }
 
   // `counts_as_store`: false when the item only replaces a copy of itself (Regrow).
@@ -855,8 +996,10 @@ struct Store::Impl {
     const uint32_t b = Bucket(s, hash);
     it->h.hnext = s.buckets[b];
     s.buckets[b] = ref;
-    ItemPolicyView v = View();
-    s.lru[cls].policy.Insert(ref, hash, v);
+    if (!clock_policy) {
+      ItemPolicyView v = View();
+      s.lru[cls].policy.Insert(ref, hash, v);
+    }
     if (const uint32_t e = it->exptime(); e != 0) {
       Lru& l = s.lru[cls];
       ++l.ttl_items;
@@ -913,13 +1056,15 @@ struct Store::Impl {
 
   // Flushing is eager (one pass per shard), so flushed items give their memory back here and are
   // counted as reclaimed, which is what memcached reports once it reuses their memory.
+  // The index, not the policy, is walked: it holds every linked item under any policy.
   void FlushShard(Shard& s) {
-    for (int cls = 0; cls < num_classes; ++cls) {
-      while (!s.lru[cls].policy.empty()) {
+    for (uint32_t b = 0; b <= s.bucket_mask; ++b) {
+      while (s.buckets[b] != kNullRef) {
+        Item* it = ItemAt(s.buckets[b]);
+        const int cls = ClassOf(it);
         ++s.c.reclaimed;
         ++CC(s, cls).reclaimed;
-        ItemPolicyView v = View();
-        Unlink(s, ItemAt(s.lru[cls].policy.First(v)));
+        Unlink(s, it);
       }
     }
   }
@@ -940,13 +1085,7 @@ struct Store::Impl {
     if (it == nullptr) return nullptr;
     if (Expired(it, now)) {
       if (is_get) ++s.c.get_expired;
-      ClassCounters& cc = CC(s, ClassOf(it));
-      ++s.c.reclaimed;
-      ++cc.reclaimed;
-      if (!it->Has(kFetched)) {
-        ++s.c.expired_unfetched;
-        ++cc.expired_unfetched;
-      }
+      CountReclaimed(s, ClassOf(it), it);
       Unlink(s, it);
       return nullptr;
     }
@@ -962,6 +1101,7 @@ struct Store::Impl {
     info->fetched_before = it->Has(kFetched);
     info->stale = it->Has(kStale);
     info->slab_class = static_cast<uint8_t>(ClassOf(it) + 1);  // memcached numbers from 1
+    info->header_size = static_cast<uint32_t>(kItemHeaderSize + it->OptSize());
   }
 
   // Copies linked `it` into a new item that also has the optional fields `add` (lock dropped
@@ -1063,14 +1203,8 @@ struct Store::Impl {
           if (const uint32_t e = it->exptime(); e != 0) seen_earliest = std::min(seen_earliest, e);
           continue;
         }
-        ClassCounters& cc = CC(s, cls);
-        ++s.c.reclaimed;
-        ++cc.reclaimed;
+        CountReclaimed(s, cls, it);
         ++s.c.crawler_reclaimed;
-        if (!it->Has(kFetched)) {
-          ++s.c.expired_unfetched;
-          ++cc.expired_unfetched;
-        }
         Unlink(s, it);
         ++reclaimed;
       }
@@ -1086,6 +1220,51 @@ struct Store::Impl {
         std::min({l.earliest_exptime, seen_earliest, whole ? UINT32_MAX : old_earliest});
     l.crawling = false;
     l.crawl = kNullRef;
+    return reclaimed;
+  }
+
+  // Under CLOCK (items are on no list): walks the shard's index, kCrawlSlice buckets per lock
+  // hold, unlinking expired items as CrawlList does, and renews every class's expiry bound.
+  size_t CrawlIndex(Shard& s, size_t* budget) {
+    std::unique_lock lock(s.mu);
+    size_t reclaimed = 0;
+    // As in CrawlList: items linked or given a TTL meanwhile lower the fresh bounds themselves.
+    for (int cls = 0; cls < num_classes; ++cls) {
+      crawl_old_earliest[cls] = s.lru[cls].earliest_exptime;
+      crawl_seen_earliest[cls] = UINT32_MAX;
+      s.lru[cls].earliest_exptime = UINT32_MAX;
+    }
+    uint32_t b = 0;
+    for (;;) {
+      const int64_t now = Now();
+      ApplyFlush(s, now);
+      for (size_t n = 0; n < kCrawlSlice && b <= s.bucket_mask && *budget > 0; ++n, ++b) {
+        for (Ref r = s.buckets[b]; r != kNullRef;) {
+          Item* it = ItemAt(r);
+          r = it->h.hnext;
+          if (*budget > 0) --*budget;
+          const int cls = ClassOf(it);
+          if (!Expired(it, now) || it->Refs().load(std::memory_order_acquire) != 1) {
+            if (const uint32_t e = it->exptime(); e != 0) {
+              crawl_seen_earliest[cls] = std::min(crawl_seen_earliest[cls], e);
+            }
+            continue;
+          }
+          CountReclaimed(s, cls, it);
+          ++s.c.crawler_reclaimed;
+          Unlink(s, it);
+          ++reclaimed;
+        }
+      }
+      if (b > s.bucket_mask || *budget == 0) break;
+      lock.unlock();
+      lock.lock();
+    }
+    const bool whole = b > s.bucket_mask;
+    for (int cls = 0; cls < num_classes; ++cls) {
+      uint32_t& e = s.lru[cls].earliest_exptime;
+      e = std::min({e, crawl_seen_earliest[cls], whole ? UINT32_MAX : crawl_old_earliest[cls]});
+    }
     return reclaimed;
   }
 
@@ -1109,6 +1288,10 @@ struct Store::Impl {
         for (int cls = 0; cls < num_classes; ++cls) {
           if (Due(s.lru[cls], now)) ttl_classes.push_back(cls);
         }
+      }
+      if (clock_policy) {
+        if (!ttl_classes.empty()) reclaimed += CrawlIndex(s, &budget);
+        continue;
       }
       for (int cls : ttl_classes) {
         if (budget == 0) break;
@@ -1238,7 +1421,6 @@ size_t Store::ReleasePages(size_t max_pages) { return impl_->ReleasePages(max_pa
 
 void Store::PurgePageSource() { impl_->slabs->page_source().Purge(); }
 
-uint32_t Store::ItemHeaderSize() { return kItemHeaderSize; }
 
 size_t Store::MaxValueSize(size_t key_size) const {
   const size_t fixed = kMemcachedItemOverhead + key_size;
@@ -1857,6 +2039,7 @@ StoreStats Store::Stats() const {
     st.cas_badval += cs.cas_badval;
     st.touch_hits += cs.touch_hits;
     if (sc.pages == 0) continue;
+    if (m.clock_policy) cs.oldest_age = m.ClockTailAge(cls, m.Now16(now));
     cs.id = static_cast<uint8_t>(cls + 1);  // memcached numbers classes from 1
     cs.chunk_size = table.chunk_size(cls);
     cs.chunks_per_page = table.chunks_per_page(cls);
@@ -1874,7 +2057,7 @@ StoreStats Store::Stats() const {
   st.pages_parked = m.slabs->pages_parked();
   st.page_size = m.slabs->page_size();
   st.malloced_bytes = st.total_pages * st.page_size;
-  st.item_header_size = kItemHeaderSize;
+  st.item_header_size = kItemHeaderSize + (m.clock_policy ? 0 : kLinksFieldSize);
   st.crawler_runs = m.crawler_runs.load(std::memory_order_relaxed);
   st.policy = m.config.policy;
   st.policy_live = m.config.policy;

@@ -67,6 +67,7 @@ struct ItemInfo {
   bool win = false;              // this caller won the right to recache (meta W)
   bool win_sent_before = false;  // another caller already holds the win token (meta Z)
   uint8_t slab_class = 0;
+  uint32_t header_size = 0;  // the item's header and optional fields (policy links, flags, ...)
 };
 
 class Store;
@@ -312,7 +313,6 @@ class Store {
   // Largest key + value the store accepts (for protocol-level E2BIG before reading a value).
   size_t MaxValueSize(size_t key_size) const;
   // Bytes of metadata every item carries (the fixed header; optional fields come on top).
-  static uint32_t ItemHeaderSize();
 
  private:
   friend class ItemRef;

@@ -237,6 +237,19 @@ std::vector<PageSnapshot> SlabAllocator::Pages(int cls) const {
   return out;
 }
 
+uint32_t SlabAllocator::NextPageOf(int cls, uint32_t after) const {
+  const ClassState& s = state_[cls];
+  std::lock_guard lock(s.mu);
+  const uint32_t n = pages_used_.load(std::memory_order_acquire);
+  if (n == 0 || s.pages == 0) return kNoPage;
+  const uint32_t start = after < n ? after + 1 : 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t p = (start + i) % n;
+    if (pages_[p].cls == cls) return p;
+  }
+  return kNoPage;
+}
+
 bool SlabAllocator::BeginDrain(uint32_t page, int cls) {
   if (!BeginDrainLocked(page, cls)) return false;
   // The caller is about to wait for the page's chunks: its own bins go first (the drain changed

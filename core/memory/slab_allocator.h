@@ -149,6 +149,17 @@ class SlabAllocator {
   // ---- page moves: BeginDrain, the caller frees every chunk of the page, FinishDrain ----
   // Pages of class `cls` (a snapshot: it may be stale by the time the caller acts on it).
   std::vector<PageSnapshot> Pages(int cls) const;
+  // The first page of class `cls` after `after` in page order, wrapping (kNoPage: none; `after`
+  // may be kNoPage or a page no longer of `cls`). A snapshot, as Pages().
+  uint32_t NextPageOf(int cls, uint32_t after) const;
+  // Chunk `chunk` (< chunks_per_page(cls)) of `page` laid out as class `cls`: always within the
+  // page's memory, which stays mapped for the allocator's life, even if the page has meanwhile
+  // moved to another class or been parked (the caller then reads bytes that are not a chunk
+  // start, and must verify what it finds: a walk over memory order, as the CLOCK hand does).
+  const void* ChunkIn(uint32_t page, int cls, uint32_t chunk) const {
+    return pages_[page].base + static_cast<size_t>(chunk) * classes_.chunk_size(cls);
+  }
+  static constexpr uint32_t kNoPage = 0xFFFFFFFFu;
   // Takes `page` of class `cls` out of circulation: Alloc no longer hands out its chunks and Free
   // keeps them on the page. False if the page is not a fully carved, non-draining page of `cls`.
   bool BeginDrain(uint32_t page, int cls);
@@ -165,7 +176,6 @@ class SlabAllocator {
   uint64_t pages_moved() const { return pages_moved_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr uint32_t kNoPage = 0xFFFFFFFFu;
   static constexpr uint8_t kListed = 1;    // on its class's partial list
   static constexpr uint8_t kDraining = 2;  // taken out of circulation for a move
   struct alignas(64) ClassState {

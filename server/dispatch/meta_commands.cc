@@ -332,9 +332,9 @@ void MetaDebug(DispatchContext& ctx, const Request& req, OutputBuffer* out) {
   }
   // memcached prints exp as now - exptime (negative for a live item), a quirk clients may parse.
   int64_t exp = info.exptime == 0 ? -1 : Now(ctx) - info.exptime;
-  // The item's size in memory as memcached reports it: header + key + value.
-  size_t size =
-      static_cast<size_t>(cache::Store::ItemHeaderSize()) + req.key().size() + info.value_size;
+  // The item's size in memory as memcached reports it: header (with its optional fields) + key +
+  // value.
+  size_t size = static_cast<size_t>(info.header_size) + req.key().size() + info.value_size;
   char tail[160];
   int n = std::snprintf(
       tail, sizeof(tail), " exp=%lld la=%llu cas=%llu fetch=%s cls=%u size=%zu",

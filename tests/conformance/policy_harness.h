@@ -38,14 +38,15 @@ struct AnyOf : AnyPolicy {
   AnyOf() : AnyPolicy(K) {}
 };
 
-#define KMD_ALL_POLICIES                                                          \
-  LruPolicy, FifoPolicy, LfuPolicy, SievePolicy, S3FifoPolicy, WTinyLfuPolicy,    \
-      AnyOf<PolicyKind::kLru>, AnyOf<PolicyKind::kFifo>, AnyOf<PolicyKind::kLfu>, \
-      AnyOf<PolicyKind::kSieve>, AnyOf<PolicyKind::kS3Fifo>, AnyOf<PolicyKind::kWTinyLfu>
+#define KMD_ALL_POLICIES                                                                  \
+  LruPolicy, FifoPolicy, LfuPolicy, SievePolicy, S3FifoPolicy, WTinyLfuPolicy, ClockPolicy, \
+      AnyOf<PolicyKind::kLru>, AnyOf<PolicyKind::kFifo>, AnyOf<PolicyKind::kLfu>,         \
+      AnyOf<PolicyKind::kSieve>, AnyOf<PolicyKind::kS3Fifo>, AnyOf<PolicyKind::kWTinyLfu>, \
+      AnyOf<PolicyKind::kClock>
 
-inline constexpr PolicyKind kFixedKinds[] = {PolicyKind::kLru,    PolicyKind::kFifo,
-                                             PolicyKind::kLfu,    PolicyKind::kSieve,
-                                             PolicyKind::kS3Fifo, PolicyKind::kWTinyLfu};
+inline constexpr PolicyKind kFixedKinds[] = {
+    PolicyKind::kLru,    PolicyKind::kFifo,     PolicyKind::kLfu,  PolicyKind::kSieve,
+    PolicyKind::kS3Fifo, PolicyKind::kWTinyLfu, PolicyKind::kClock};
 
 // First/Next from the start, stopping after size() + 1 steps so that a cycle cannot hang a test.
 template <class P, class V>

@@ -43,7 +43,7 @@ TEST_CASE("conformance: the Store under every policy keeps its invariants under 
   for (policy::PolicyKind kind :
        {policy::PolicyKind::kLru, policy::PolicyKind::kFifo, policy::PolicyKind::kLfu,
         policy::PolicyKind::kSieve, policy::PolicyKind::kS3Fifo, policy::PolicyKind::kWTinyLfu,
-        policy::PolicyKind::kAdaptive}) {
+        policy::PolicyKind::kAdaptive, policy::PolicyKind::kClock}) {
     CAPTURE(policy::PolicyName(kind));
     StoreConfig cfg;
     cfg.memory_limit = 4u << 20;

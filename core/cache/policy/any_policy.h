@@ -10,6 +10,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/cache/policy/clock_policy.h"
 #include "core/cache/policy/eviction_policy.h"
 #include "core/cache/policy/fifo_policy.h"
 #include "core/cache/policy/lfu_policy.h"
@@ -21,8 +22,8 @@
 
 namespace kmd::cache::policy {
 
-using FixedPolicy =
-    std::variant<LruPolicy, LfuPolicy, FifoPolicy, S3FifoPolicy, SievePolicy, WTinyLfuPolicy>;
+using FixedPolicy = std::variant<LruPolicy, LfuPolicy, FifoPolicy, S3FifoPolicy, SievePolicy,
+                                 WTinyLfuPolicy, ClockPolicy>;
 
 // A default-constructed policy of `kind`; kind must name a fixed policy (not kAdaptive).
 inline FixedPolicy MakeFixedPolicy(PolicyKind kind) {
@@ -37,6 +38,8 @@ inline FixedPolicy MakeFixedPolicy(PolicyKind kind) {
       return SievePolicy{};
     case PolicyKind::kWTinyLfu:
       return WTinyLfuPolicy{};
+    case PolicyKind::kClock:
+      return ClockPolicy{};
     default:
       return LruPolicy{};
   }

@@ -9,10 +9,17 @@
 
 namespace kmd::cache::policy {
 
-enum class PolicyKind : uint8_t { kLru, kLfu, kFifo, kS3Fifo, kSieve, kWTinyLfu, kAdaptive };
+// kClock: CLOCK (second chance) over slab memory order: the store's hand walks a class's pages,
+// so items need no list links (clock_policy.h is the same policy over a list, for kmd-sim).
+enum class PolicyKind : uint8_t {
+  kLru, kLfu, kFifo, kS3Fifo, kSieve, kWTinyLfu, kAdaptive, kClock
+};
 
-inline constexpr std::array<std::string_view, 7> kPolicyNames{
-    "lru", "lfu", "fifo", "s3fifo", "sieve", "wtinylfu", "adaptive"};
+inline constexpr std::array<std::string_view, 8> kPolicyNames{
+    "lru", "lfu", "fifo", "s3fifo", "sieve", "wtinylfu", "adaptive", "clock"};
+
+// Whether the policy orders items on lists threaded through per-item links.
+inline constexpr bool UsesItemLinks(PolicyKind k) { return k != PolicyKind::kClock; }
 
 inline constexpr std::string_view PolicyName(PolicyKind k) {
   return kPolicyNames[static_cast<size_t>(k)];

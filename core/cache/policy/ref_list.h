@@ -36,6 +36,22 @@ class RefList {
     ++size_;
   }
 
+  // Puts `ref` right behind `anchor` (an item on this list): toward the tail, older than it.
+  template <class V>
+  void PushBehind(uint32_t ref, uint32_t anchor, V& v) {
+    PolicyLinks& a = v.links(anchor);
+    PolicyLinks& l = v.links(ref);
+    l.prev = anchor;
+    l.next = a.next;
+    if (a.next != kNoItem) {
+      v.links(a.next).prev = ref;
+    } else {
+      tail_ = ref;
+    }
+    a.next = ref;
+    ++size_;
+  }
+
   template <class V>
   void Unlink(uint32_t ref, V& v) {
     PolicyLinks& l = v.links(ref);

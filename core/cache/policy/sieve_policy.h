@@ -64,7 +64,7 @@ class SievePolicy {
   bool empty() const { return list_.empty(); }
   size_t MetadataBytes() const { return 0; }
 
- private:
+ protected:
   static constexpr uint8_t kVisited = 1;  // the meta bit a hit sets
 
   // Where the hand is; kNoItem means the tail (a fresh policy, or the hand passed the head).
