@@ -1,6 +1,6 @@
 // The store's effective item budget (RSS control): lowering it releases whole pages (their
 // memory back to the OS) in bounded steps, what stays is intact and within the new budget, and
-// raising it lets the store grow back to -m, parked pages first.
+// raising it lets the store grow back to -m, parked pages first. Each under LRU and CLOCK.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -12,7 +12,12 @@
 #include <vector>
 
 #include "core/cache/store.h"
+#include "tests/unit/cache/policy_param.h"
 #include "tests/unit/cache/test_args.h"
+
+// LRU (items with list links) and CLOCK (no links: its hand walks slab memory).
+#define KMD_BUDGET_POLICIES                                                     \
+  testing::PolicyParam<policy::PolicyKind::kLru>, testing::PolicyParam<policy::PolicyKind::kClock>
 
 namespace kmd::cache {
 namespace {
@@ -34,10 +39,10 @@ std::string ValueFor(int i) {
   return v;
 }
 
-StoreConfig Config32() {
+StoreConfig Config32(policy::PolicyKind kind) {
   StoreConfig cfg;
   cfg.memory_limit = 32 * kMiB;
-  cfg.policy = policy::PolicyKind::kLru;
+  cfg.policy = kind;
   cfg.crawler_interval_ms = 0;
   return cfg;
 }
@@ -56,8 +61,8 @@ int CheckConsistent(Store& store, int n) {
   return hits;
 }
 
-TEST_CASE("effective limit: shrink releases pages, keeps items intact and within budget") {
-  Store store(Config32());
+TEST_CASE_TEMPLATE("effective limit: shrink releases pages, keeps items intact and within budget", P, KMD_BUDGET_POLICIES) {
+  Store store(Config32(P::kKind));
   int n = 0;
   // Stats() walks every shard and class: look every 64 sets, not after each.
   while (n % 64 != 0 || store.Stats().evictions == 0) {
@@ -111,8 +116,8 @@ TEST_CASE("effective limit: shrink releases pages, keeps items intact and within
   CheckConsistent(store, n);
 }
 
-TEST_CASE("effective limit: a page a reader pins is parked once the reader lets go") {
-  Store store(Config32());
+TEST_CASE_TEMPLATE("effective limit: a page a reader pins is parked once the reader lets go", P, KMD_BUDGET_POLICIES) {
+  Store store(Config32(P::kKind));
   for (int i = 0; i < 30000; ++i) store.Set(S(Key(i), ValueFor(i)));
   // Pin one item on every page: readers in the middle of sending values.
   std::vector<std::pair<int, ItemRef>> pins;
@@ -142,8 +147,8 @@ TEST_CASE("effective limit: a page a reader pins is parked once the reader lets 
   CheckConsistent(store, 30000);
 }
 
-TEST_CASE("effective limit: a floor of one page above the fixed part, a ceiling of -m") {
-  Store store(Config32());
+TEST_CASE_TEMPLATE("effective limit: a floor of one page above the fixed part, a ceiling of -m", P, KMD_BUDGET_POLICIES) {
+  Store store(Config32(P::kKind));
   const size_t floor = store.SetEffectiveLimit(0);
   CHECK(floor > 0);
   CHECK(floor < 32 * kMiB);
@@ -156,8 +161,8 @@ TEST_CASE("effective limit: a floor of one page above the fixed part, a ceiling 
   CHECK(CheckConsistent(store, 3000) > 0);
 }
 
-TEST_CASE("effective limit: pages are released while other threads read and write") {
-  Store store(Config32());
+TEST_CASE_TEMPLATE("effective limit: pages are released while other threads read and write", P, KMD_BUDGET_POLICIES) {
+  Store store(Config32(P::kKind));
   for (int i = 0; i < 30000; ++i) store.Set(S(Key(i), ValueFor(i)));
   std::atomic<bool> stop{false};
   std::atomic<int> wrong{0};

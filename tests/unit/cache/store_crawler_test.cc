@@ -1,5 +1,6 @@
 // Expiry crawler: CrawlExpired() unlinks expired, unpinned items (ManualClock, no thread, so the
-// results are exact); memcached's t/issue_14.t at the store level; one real-thread test.
+// results are exact); memcached's t/issue_14.t at the store level; one real-thread test. Each
+// under a list policy and under CLOCK (whose crawler walks the index instead of the lists).
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "core/cache/store.h"
 #include "tests/support/manual_clock.h"
+#include "tests/unit/cache/policy_param.h"
 #include "tests/unit/cache/test_args.h"
 
 namespace kmd::cache {
@@ -25,8 +27,9 @@ std::string Key(int i) {
   return buf;
 }
 
-StoreConfig ManualConfig(const base::Clock* clock) {
+StoreConfig ManualConfig(const base::Clock* clock, policy::PolicyKind kind) {
   StoreConfig cfg;
+  cfg.policy = kind;
   cfg.clock = clock;
   cfg.crawler_interval_ms = 0;  // the test drives CrawlExpired itself
   return cfg;
@@ -39,9 +42,9 @@ bool Hit(Store& store, const std::string& key) {
   return store.Get(g).status == OpStatus::kOk;
 }
 
-TEST_CASE("CrawlExpired reclaims expired items and leaves items without a TTL alone") {
+TEST_CASE_TEMPLATE("CrawlExpired reclaims expired items and leaves items without a TTL alone", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  Store store(ManualConfig(&clock));
+  Store store(ManualConfig(&clock, P::kKind));
   for (int i = 0; i < 100; ++i)
     REQUIRE(store.Set(S(Key(i), "short", 0, 10)).status == OpStatus::kOk);
   for (int i = 100; i < 200; ++i) REQUIRE(store.Set(S(Key(i), "forever")).status == OpStatus::kOk);
@@ -74,9 +77,9 @@ TEST_CASE("CrawlExpired reclaims expired items and leaves items without a TTL al
   CHECK(st.crawler_runs == 0);
 }
 
-TEST_CASE("a pinned expired item is not freed while pinned and is reclaimed after release") {
+TEST_CASE_TEMPLATE("a pinned expired item is not freed while pinned and is reclaimed after release", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  Store store(ManualConfig(&clock));
+  Store store(ManualConfig(&clock, P::kKind));
   REQUIRE(store.Set(S("pinned", std::string(500, 'p'), 0, 5)).status == OpStatus::kOk);
   REQUIRE(store.Set(S("other", "o", 0, 5)).status == OpStatus::kOk);
   GetResult held = store.Get(G("pinned"));
@@ -97,9 +100,9 @@ TEST_CASE("a pinned expired item is not freed while pinned and is reclaimed afte
   CHECK(st.crawler_reclaimed == 2);
 }
 
-TEST_CASE("touch keeps the per-list TTL count in step") {
+TEST_CASE_TEMPLATE("touch keeps the per-list TTL count in step", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  Store store(ManualConfig(&clock));
+  Store store(ManualConfig(&clock, P::kKind));
   REQUIRE(store.Set(S("a", "1", 0, 5)).status == OpStatus::kOk);
   REQUIRE(store.Set(S("b", "2")).status == OpStatus::kOk);
   CHECK(store.Touch("a", 0) == OpStatus::kOk);  // TTL removed
@@ -111,9 +114,9 @@ TEST_CASE("touch keeps the per-list TTL count in step") {
   CHECK(store.Stats().curr_items == 1);
 }
 
-TEST_CASE("a list whose earliest TTL is not due is skipped, and a shorter TTL makes it due") {
+TEST_CASE_TEMPLATE("a list whose earliest TTL is not due is skipped, and a shorter TTL makes it due", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  StoreConfig cfg = ManualConfig(&clock);
+  StoreConfig cfg = ManualConfig(&clock, P::kKind);
   cfg.shards = 1;
   Store store(cfg);
   for (int i = 0; i < 10; ++i) REQUIRE(store.Set(S(Key(i), "v", 0, 1000)).status == OpStatus::kOk);
@@ -130,9 +133,9 @@ TEST_CASE("a list whose earliest TTL is not due is skipped, and a shorter TTL ma
   CHECK(store.Stats().curr_items == 0);
 }
 
-TEST_CASE("a long list is walked in slices and the item budget is honoured") {
+TEST_CASE_TEMPLATE("a long list is walked in slices and the item budget is honoured", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  StoreConfig cfg = ManualConfig(&clock);
+  StoreConfig cfg = ManualConfig(&clock, P::kKind);
   cfg.shards = 1;  // one list of 3000 items: many slices of 256
   Store store(cfg);
   for (int i = 0; i < 3000; ++i) {
@@ -149,9 +152,9 @@ TEST_CASE("a long list is walked in slices and the item budget is honoured") {
 
 // memcached t/issue_14.t: with default settings, 10 items of 66,560 bytes with TTL 2, sleep 4 s,
 // 10 more: total_malloced must not grow, because the crawler gave the expired items' memory back.
-TEST_CASE("issue_14: expired memory is reused, the store takes no fresh pages") {
+TEST_CASE_TEMPLATE("issue_14: expired memory is reused, the store takes no fresh pages", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  StoreConfig cfg = ManualConfig(&clock);
+  StoreConfig cfg = ManualConfig(&clock, P::kKind);
   cfg.memory_limit = 64u << 20;
   const std::string value(66560, 'x');
   const auto fill = [&](Store& store, const char* prefix) {
@@ -179,8 +182,9 @@ TEST_CASE("issue_14: expired memory is reused, the store takes no fresh pages") 
   CHECK(lazy.Stats().total_pages > pages);
 }
 
-TEST_CASE("the crawler thread reclaims with the system clock") {
+TEST_CASE_TEMPLATE("the crawler thread reclaims with the system clock", P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.crawler_interval_ms = 50;
   Store store(cfg);
   for (int i = 0; i < 20; ++i) REQUIRE(store.Set(S(Key(i), "v", 0, 1)).status == OpStatus::kOk);
@@ -197,9 +201,9 @@ TEST_CASE("the crawler thread reclaims with the system clock") {
   CHECK(Hit(store, "keep"));
 }
 
-TEST_CASE("crawler passes race workers without breaking the lists") {
+TEST_CASE_TEMPLATE("crawler passes race workers without breaking the lists", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  StoreConfig cfg = ManualConfig(&clock);
+  StoreConfig cfg = ManualConfig(&clock, P::kKind);
   cfg.memory_limit = 16u << 20;
   cfg.shards = 4;
   Store store(cfg);

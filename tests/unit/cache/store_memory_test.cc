@@ -1,4 +1,5 @@
-// Memory budget, eviction order, out-of-memory, per-item overhead, concurrency.
+// Memory budget, eviction order, out-of-memory, per-item overhead, concurrency; each under a list
+// policy and under CLOCK.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -11,7 +12,12 @@
 
 #include "core/cache/store.h"
 #include "tests/support/manual_clock.h"
+#include "tests/unit/cache/policy_param.h"
 #include "tests/unit/cache/test_args.h"
+
+// The recency policies: LRU over its lists, and CLOCK over slab memory.
+#define KMD_RECENCY_POLICIES                                                    \
+  testing::PolicyParam<policy::PolicyKind::kLru>, testing::PolicyParam<policy::PolicyKind::kClock>
 
 namespace kmd::cache {
 namespace {
@@ -24,13 +30,17 @@ std::string Key(int i) {
   return buf;
 }
 
-// Fills a store with 16-byte keys and 100-byte values until it first evicts.
-StoreStats FillUntilEviction(Store& store) {
+// Fills a store with 16-byte keys and 100-byte values until it first evicts. `want_cas`: false
+// for sets as the text protocol makes them (no CAS field until a client asks for one).
+StoreStats FillUntilEviction(Store& store, bool want_cas = true) {
   const std::string value(100, 'v');
   int i = 0;
   while (store.Stats().evictions == 0) {
     for (int j = 0; j < 1000; ++j, ++i) {
-      REQUIRE(store.Set(S(Key(i), value)).status == OpStatus::kOk);
+      const std::string key = Key(i);  // StoreArgs holds views
+      StoreArgs args = S(key, value);
+      args.want_cas = want_cas;
+      REQUIRE(store.Set(args).status == OpStatus::kOk);
     }
   }
   return store.Stats();
@@ -66,10 +76,27 @@ TEST_CASE("overhead per item <= 32 bytes for 16-byte keys and 100-byte values") 
   CHECK(ast.total_pages * ast.page_size + ast.index_bytes + ast.policy_bytes <= cfg.memory_limit);
 }
 
-TEST_CASE("never more than the limit; eviction in LRU order spares recently read items") {
+TEST_CASE("CLOCK: <= 16 bytes per item, >= 1.45x the items memcached holds at 64 MiB") {
+  // Text-protocol sets (no CAS field): a 12-byte header, no policy links, 2 bytes of index per
+  // item; memcached 1.6.18 holds 349,504 such items at -m 64 (bench/compare/memory_fill.py).
+  StoreConfig cfg;
+  cfg.memory_limit = 64u << 20;
+  cfg.policy = policy::PolicyKind::kClock;
+  Store store(cfg);
+  const StoreStats st = FillUntilEviction(store, /*want_cas=*/false);
+  const double overhead = static_cast<double>(cfg.memory_limit) / st.curr_items - 116.0;
+  MESSAGE("clock: items=" << st.curr_items << " overhead/item=" << overhead);
+  CHECK(st.item_header_size == 12);
+  CHECK(st.header_bytes == st.curr_items * 12);
+  CHECK(overhead <= 16.0);
+  CHECK(st.curr_items * 100 >= 349504u * 145);
+  CHECK(st.total_pages * st.page_size + st.index_bytes <= cfg.memory_limit);
+}
+
+TEST_CASE_TEMPLATE("never more than the limit; eviction in LRU (or CLOCK) order spares recently read items", P, KMD_RECENCY_POLICIES) {
   test::ManualClock clock;
   StoreConfig cfg;
-  cfg.policy = policy::PolicyKind::kLru;  // S3-FIFO, say, keeps unread early items in main
+  cfg.policy = P::kKind;  // S3-FIFO, say, keeps unread early items in main
   cfg.clock = &clock;
   cfg.memory_limit = 8u << 20;
   cfg.shards = 4;
@@ -97,8 +124,9 @@ TEST_CASE("never more than the limit; eviction in LRU order spares recently read
   CHECK(survivors == 0);
 }
 
-TEST_CASE("out of memory when every item is pinned") {
+TEST_CASE_TEMPLATE("out of memory when every item is pinned", P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.memory_limit = 3u << 20;
   cfg.shards = 2;
   Store store(cfg);
@@ -120,9 +148,10 @@ TEST_CASE("out of memory when every item is pinned") {
   CHECK(store.Stats().evictions >= 1);
 }
 
-TEST_CASE("expired items at the tail are reclaimed before live ones are evicted") {
+TEST_CASE_TEMPLATE("expired items at the tail are reclaimed before live ones are evicted", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.clock = &clock;
   cfg.memory_limit = 4u << 20;
   cfg.shards = 1;
@@ -141,8 +170,9 @@ TEST_CASE("expired items at the tail are reclaimed before live ones are evicted"
   CHECK(st.reclaimed >= 200);
 }
 
-TEST_CASE("cas race: of two writers holding the same cas exactly one wins") {
+TEST_CASE_TEMPLATE("cas race: of two writers holding the same cas exactly one wins", P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.memory_limit = 8u << 20;
   Store store(cfg);
   store.Set(S("race", "0"));
@@ -162,8 +192,9 @@ TEST_CASE("cas race: of two writers holding the same cas exactly one wins") {
   }
 }
 
-TEST_CASE("cas values are unique across keys and shards") {
+TEST_CASE_TEMPLATE("cas values are unique across keys and shards", P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   Store store(cfg);
   std::vector<uint64_t> seen;
   for (int i = 0; i < 5000; ++i) seen.push_back(store.Set(S(Key(i % 300), "v")).cas);
@@ -172,8 +203,9 @@ TEST_CASE("cas values are unique across keys and shards") {
   CHECK(seen.front() != 0);
 }
 
-TEST_CASE("concurrent stress keeps invariants") {
+TEST_CASE_TEMPLATE("concurrent stress keeps invariants", P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.memory_limit = 8u << 20;
   cfg.shards = 8;
   cfg.max_item_size = 2u << 20;

@@ -1,5 +1,6 @@
 // Page moves between slab classes when the value-size mix shifts: no out-of-memory, the limit
-// holds, new items take over the memory, pinned items stay intact; ResetStats.
+// holds, new items take over the memory, pinned items stay intact; ResetStats. Each under a list
+// policy and under CLOCK.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "core/cache/store.h"
 #include "tests/support/manual_clock.h"
+#include "tests/unit/cache/policy_param.h"
 #include "tests/unit/cache/test_args.h"
 
 namespace kmd::cache {
@@ -41,9 +43,10 @@ struct ShiftResult {
 
 // Fills with `first`-byte values until evicting, lets them age, then writes `second`-byte values
 // (every Set must succeed) while holding a reader's ref on one item of each phase.
-ShiftResult ShiftSizes(size_t first, size_t second, size_t limit) {
+ShiftResult ShiftSizes(size_t first, size_t second, size_t limit, policy::PolicyKind kind) {
   test::ManualClock clock;
   StoreConfig cfg;
+  cfg.policy = kind;
   cfg.clock = &clock;
   cfg.memory_limit = limit;
   cfg.shards = 4;
@@ -88,8 +91,8 @@ ShiftResult ShiftSizes(size_t first, size_t second, size_t limit) {
   return out;
 }
 
-TEST_CASE("small values then large ones: every set stored, pages move to the large class") {
-  const ShiftResult r = ShiftSizes(100, 2000, 16u << 20);
+TEST_CASE_TEMPLATE("small values then large ones: every set stored, pages move to the large class", P, KMD_STORE_LAYOUTS) {
+  const ShiftResult r = ShiftSizes(100, 2000, 16u << 20, P::kKind);
   const StoreStats& st = r.st;
   CHECK(r.old_pin_intact);
   CHECK(r.new_pin_intact);
@@ -102,8 +105,8 @@ TEST_CASE("small values then large ones: every set stored, pages move to the lar
   for (const ClassStats& c : st.classes) CHECK(c.outofmemory == 0);
 }
 
-TEST_CASE("large values then small ones: every set stored, pages move to the small class") {
-  const ShiftResult r = ShiftSizes(2000, 100, 16u << 20);
+TEST_CASE_TEMPLATE("large values then small ones: every set stored, pages move to the small class", P, KMD_STORE_LAYOUTS) {
+  const ShiftResult r = ShiftSizes(2000, 100, 16u << 20, P::kKind);
   const StoreStats& st = r.st;
   CHECK(r.old_pin_intact);
   CHECK(r.new_pin_intact);
@@ -115,10 +118,11 @@ TEST_CASE("large values then small ones: every set stored, pages move to the sma
   CHECK(small_pages * 10 >= st.total_pages * 8);
 }
 
-TEST_CASE("a class with no page gets one even when the clock never moves") {
+TEST_CASE_TEMPLATE("a class with no page gets one even when the clock never moves", P, KMD_STORE_LAYOUTS) {
   // With a real, unmoving notion of age no class is "older": only the starved rule moves pages.
   test::ManualClock clock;
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.clock = &clock;
   cfg.memory_limit = 8u << 20;
   cfg.shards = 4;
@@ -137,8 +141,9 @@ TEST_CASE("a class with no page gets one even when the clock never moves") {
   CHECK(GetValue(store, Key("new", 4999)) == Val(4999, 3000));
 }
 
-TEST_CASE("pages whose items are all pinned are not moved; out of memory then, as before") {
+TEST_CASE_TEMPLATE("pages whose items are all pinned are not moved; out of memory then, as before", P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.memory_limit = 4u << 20;
   cfg.shards = 2;
   Store store(cfg);
@@ -163,9 +168,10 @@ TEST_CASE("pages whose items are all pinned are not moved; out of memory then, a
   CHECK(store.Stats().slabs_moved == 1);
 }
 
-TEST_CASE("concurrent writers with a shifting size mix and pinning readers") {
+TEST_CASE_TEMPLATE("concurrent writers with a shifting size mix and pinning readers", P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.clock = &clock;
   cfg.memory_limit = 8u << 20;
   cfg.shards = 8;
@@ -221,8 +227,9 @@ TEST_CASE("concurrent writers with a shifting size mix and pinning readers") {
   CHECK(chunks == st.bytes);  // no refs held now: every used chunk is a live item's
 }
 
-TEST_CASE("ResetStats zeroes counters and keeps what is stored") {
+TEST_CASE_TEMPLATE("ResetStats zeroes counters and keeps what is stored", P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
+  cfg.policy = P::kKind;
   cfg.memory_limit = 8u << 20;
   Store store(cfg);
   for (int i = 0; i < 100; ++i) store.Set(S(Key("k", i), "v"));
