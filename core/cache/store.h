@@ -1,6 +1,7 @@
 // The sharded RAM store: memcached's command semantics over slab-class item memory.
-// Owns: shards (each: mutex, hash index segment, per-class LRU lists, CAS counter), the item
-// allocator's use, TTL and flush rules, accounting. Knows no protocol and no sockets.
+// Owns: shards (each: mutex, hash index segment, per-class policy lists, CAS counter), CLOCK's
+// per-class hands over slab memory (policy "clock"), the item allocator's use, TTL and flush
+// rules, accounting. Knows no protocol and no sockets.
 // Thread-safety: every public method may be called from any thread concurrently. An ItemRef pins
 // one item's memory (reference count) until it is destroyed, on any thread.
 // Exptime arguments are in memcached's wire form: 0 = never, <= 30 days = relative seconds,

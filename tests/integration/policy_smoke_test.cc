@@ -13,7 +13,8 @@ namespace {
 
 TEST_CASE("policies: each one stores, serves and evicts in the daemon") {
   if (TargetIsMemcached()) return;
-  for (const char* policy : {"lru", "lfu", "fifo", "s3fifo", "sieve", "wtinylfu", "adaptive"}) {
+  for (const char* policy :
+       {"lru", "lfu", "fifo", "s3fifo", "sieve", "wtinylfu", "adaptive", "clock"}) {
     CAPTURE(policy);
     Daemon d({"-m", "8", "-t", "2", "--eviction-policy", policy});
     TcpClient c(d.port());
