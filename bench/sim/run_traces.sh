@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replays every trace of a folder through kmd-sim for the six fixed policies and adaptive, and
+# Replays every trace of a folder through kmd-sim for the seven fixed policies and adaptive, and
 # writes bench/results/sim/<trace>.txt (result lines, table, rates), <trace>.svg (miss-ratio
 # curves) and summary.md (per trace at 1% and 10%: each policy, the best fixed one, adaptive's
 # gap to it and its gain over LRU). Policies this build does not implement are skipped, noted.
@@ -12,7 +12,7 @@ TRACES="${1:-/work/shared/traces}"
 OUT="${OUT:-bench/results/sim}"
 SIZES="${SIZES:-0.5%,1%,2%,5%,10%,20%}"
 SIM="${KMD_SIM:-build/bench/sim/kmd-sim}"
-ALL_POLICIES=(lru lfu fifo s3fifo sieve wtinylfu adaptive)
+ALL_POLICIES=(lru lfu fifo s3fifo sieve wtinylfu clock adaptive)
 
 if [ ! -x "$SIM" ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
