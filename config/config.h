@@ -70,7 +70,8 @@ struct LogConfig {
 
 // Which eviction policy orders each slab class's items (core/cache/policy).
 struct EvictionConfig {
-  std::string policy = "adaptive";  // adaptive | lru | lfu | fifo | s3fifo | sieve | wtinylfu | clock
+  // adaptive | lru | lfu | fifo | s3fifo | sieve | wtinylfu | clock
+  std::string policy = "adaptive";
 };
 
 struct MetricsConfig {

@@ -50,7 +50,7 @@ constexpr int kTailSearch = 5;
 constexpr uint32_t kClockPatience = 256;
 constexpr uint32_t kClockPatienceNoEvict = 64;
 constexpr uint32_t kClockMaxSteps = 4096;
-constexpr uint8_t kClockVisited = 1;  // the policy meta bit a hit sets under CLOCK
+constexpr uint8_t kClockVisited = 1;     // the policy meta bit a hit sets under CLOCK
 constexpr uint32_t kClockAgeProbe = 64;  // chunks ahead of the hand read for a class's tail age
 // A class that has to evict its own items checks for a pressure page move on every this many
 // failed allocations (a move brings a whole page, so checks need not be frequent).

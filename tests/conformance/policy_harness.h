@@ -38,10 +38,10 @@ struct AnyOf : AnyPolicy {
   AnyOf() : AnyPolicy(K) {}
 };
 
-#define KMD_ALL_POLICIES                                                                  \
+#define KMD_ALL_POLICIES                                                                    \
   LruPolicy, FifoPolicy, LfuPolicy, SievePolicy, S3FifoPolicy, WTinyLfuPolicy, ClockPolicy, \
-      AnyOf<PolicyKind::kLru>, AnyOf<PolicyKind::kFifo>, AnyOf<PolicyKind::kLfu>,         \
-      AnyOf<PolicyKind::kSieve>, AnyOf<PolicyKind::kS3Fifo>, AnyOf<PolicyKind::kWTinyLfu>, \
+      AnyOf<PolicyKind::kLru>, AnyOf<PolicyKind::kFifo>, AnyOf<PolicyKind::kLfu>,           \
+      AnyOf<PolicyKind::kSieve>, AnyOf<PolicyKind::kS3Fifo>, AnyOf<PolicyKind::kWTinyLfu>,  \
       AnyOf<PolicyKind::kClock>
 
 inline constexpr PolicyKind kFixedKinds[] = {

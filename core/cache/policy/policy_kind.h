@@ -12,7 +12,14 @@ namespace kmd::cache::policy {
 // kClock: CLOCK (second chance) over slab memory order: the store's hand walks a class's pages,
 // so items need no list links (clock_policy.h is the same policy over a list, for kmd-sim).
 enum class PolicyKind : uint8_t {
-  kLru, kLfu, kFifo, kS3Fifo, kSieve, kWTinyLfu, kAdaptive, kClock
+  kLru,
+  kLfu,
+  kFifo,
+  kS3Fifo,
+  kSieve,
+  kWTinyLfu,
+  kAdaptive,
+  kClock
 };
 
 inline constexpr std::array<std::string_view, 8> kPolicyNames{

@@ -16,7 +16,7 @@
 #include "tests/unit/cache/test_args.h"
 
 // LRU (items with list links) and CLOCK (no links: its hand walks slab memory).
-#define KMD_BUDGET_POLICIES                                                     \
+#define KMD_BUDGET_POLICIES \
   testing::PolicyParam<policy::PolicyKind::kLru>, testing::PolicyParam<policy::PolicyKind::kClock>
 
 namespace kmd::cache {
@@ -61,7 +61,8 @@ int CheckConsistent(Store& store, int n) {
   return hits;
 }
 
-TEST_CASE_TEMPLATE("effective limit: shrink releases pages, keeps items intact and within budget", P, KMD_BUDGET_POLICIES) {
+TEST_CASE_TEMPLATE("effective limit: shrink releases pages, keeps items intact and within budget",
+                   P, KMD_BUDGET_POLICIES) {
   Store store(Config32(P::kKind));
   int n = 0;
   // Stats() walks every shard and class: look every 64 sets, not after each.
@@ -116,7 +117,8 @@ TEST_CASE_TEMPLATE("effective limit: shrink releases pages, keeps items intact a
   CheckConsistent(store, n);
 }
 
-TEST_CASE_TEMPLATE("effective limit: a page a reader pins is parked once the reader lets go", P, KMD_BUDGET_POLICIES) {
+TEST_CASE_TEMPLATE("effective limit: a page a reader pins is parked once the reader lets go", P,
+                   KMD_BUDGET_POLICIES) {
   Store store(Config32(P::kKind));
   for (int i = 0; i < 30000; ++i) store.Set(S(Key(i), ValueFor(i)));
   // Pin one item on every page: readers in the middle of sending values.
@@ -147,7 +149,8 @@ TEST_CASE_TEMPLATE("effective limit: a page a reader pins is parked once the rea
   CheckConsistent(store, 30000);
 }
 
-TEST_CASE_TEMPLATE("effective limit: a floor of one page above the fixed part, a ceiling of -m", P, KMD_BUDGET_POLICIES) {
+TEST_CASE_TEMPLATE("effective limit: a floor of one page above the fixed part, a ceiling of -m", P,
+                   KMD_BUDGET_POLICIES) {
   Store store(Config32(P::kKind));
   const size_t floor = store.SetEffectiveLimit(0);
   CHECK(floor > 0);
@@ -161,7 +164,8 @@ TEST_CASE_TEMPLATE("effective limit: a floor of one page above the fixed part, a
   CHECK(CheckConsistent(store, 3000) > 0);
 }
 
-TEST_CASE_TEMPLATE("effective limit: pages are released while other threads read and write", P, KMD_BUDGET_POLICIES) {
+TEST_CASE_TEMPLATE("effective limit: pages are released while other threads read and write", P,
+                   KMD_BUDGET_POLICIES) {
   Store store(Config32(P::kKind));
   for (int i = 0; i < 30000; ++i) store.Set(S(Key(i), ValueFor(i)));
   std::atomic<bool> stop{false};

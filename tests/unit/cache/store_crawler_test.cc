@@ -42,7 +42,8 @@ bool Hit(Store& store, const std::string& key) {
   return store.Get(g).status == OpStatus::kOk;
 }
 
-TEST_CASE_TEMPLATE("CrawlExpired reclaims expired items and leaves items without a TTL alone", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("CrawlExpired reclaims expired items and leaves items without a TTL alone", P,
+                   KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   Store store(ManualConfig(&clock, P::kKind));
   for (int i = 0; i < 100; ++i)
@@ -77,7 +78,8 @@ TEST_CASE_TEMPLATE("CrawlExpired reclaims expired items and leaves items without
   CHECK(st.crawler_runs == 0);
 }
 
-TEST_CASE_TEMPLATE("a pinned expired item is not freed while pinned and is reclaimed after release", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("a pinned expired item is not freed while pinned and is reclaimed after release",
+                   P, KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   Store store(ManualConfig(&clock, P::kKind));
   REQUIRE(store.Set(S("pinned", std::string(500, 'p'), 0, 5)).status == OpStatus::kOk);
@@ -114,7 +116,9 @@ TEST_CASE_TEMPLATE("touch keeps the per-list TTL count in step", P, KMD_STORE_LA
   CHECK(store.Stats().curr_items == 1);
 }
 
-TEST_CASE_TEMPLATE("a list whose earliest TTL is not due is skipped, and a shorter TTL makes it due", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE(
+    "a list whose earliest TTL is not due is skipped, and a shorter TTL makes it due", P,
+    KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   StoreConfig cfg = ManualConfig(&clock, P::kKind);
   cfg.shards = 1;
@@ -133,7 +137,8 @@ TEST_CASE_TEMPLATE("a list whose earliest TTL is not due is skipped, and a short
   CHECK(store.Stats().curr_items == 0);
 }
 
-TEST_CASE_TEMPLATE("a long list is walked in slices and the item budget is honoured", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("a long list is walked in slices and the item budget is honoured", P,
+                   KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   StoreConfig cfg = ManualConfig(&clock, P::kKind);
   cfg.shards = 1;  // one list of 3000 items: many slices of 256
@@ -152,7 +157,8 @@ TEST_CASE_TEMPLATE("a long list is walked in slices and the item budget is honou
 
 // memcached t/issue_14.t: with default settings, 10 items of 66,560 bytes with TTL 2, sleep 4 s,
 // 10 more: total_malloced must not grow, because the crawler gave the expired items' memory back.
-TEST_CASE_TEMPLATE("issue_14: expired memory is reused, the store takes no fresh pages", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("issue_14: expired memory is reused, the store takes no fresh pages", P,
+                   KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   StoreConfig cfg = ManualConfig(&clock, P::kKind);
   cfg.memory_limit = 64u << 20;

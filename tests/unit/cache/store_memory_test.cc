@@ -16,7 +16,7 @@
 #include "tests/unit/cache/test_args.h"
 
 // The recency policies: LRU over its lists, and CLOCK over slab memory.
-#define KMD_RECENCY_POLICIES                                                    \
+#define KMD_RECENCY_POLICIES \
   testing::PolicyParam<policy::PolicyKind::kLru>, testing::PolicyParam<policy::PolicyKind::kClock>
 
 namespace kmd::cache {
@@ -93,7 +93,9 @@ TEST_CASE("CLOCK: <= 16 bytes per item, >= 1.45x the items memcached holds at 64
   CHECK(st.total_pages * st.page_size + st.index_bytes <= cfg.memory_limit);
 }
 
-TEST_CASE_TEMPLATE("never more than the limit; eviction in LRU (or CLOCK) order spares recently read items", P, KMD_RECENCY_POLICIES) {
+TEST_CASE_TEMPLATE(
+    "never more than the limit; eviction in LRU (or CLOCK) order spares recently read items", P,
+    KMD_RECENCY_POLICIES) {
   test::ManualClock clock;
   StoreConfig cfg;
   cfg.policy = P::kKind;  // S3-FIFO, say, keeps unread early items in main
@@ -148,7 +150,8 @@ TEST_CASE_TEMPLATE("out of memory when every item is pinned", P, KMD_STORE_LAYOU
   CHECK(store.Stats().evictions >= 1);
 }
 
-TEST_CASE_TEMPLATE("expired items at the tail are reclaimed before live ones are evicted", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("expired items at the tail are reclaimed before live ones are evicted", P,
+                   KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   StoreConfig cfg;
   cfg.policy = P::kKind;
@@ -170,7 +173,8 @@ TEST_CASE_TEMPLATE("expired items at the tail are reclaimed before live ones are
   CHECK(st.reclaimed >= 200);
 }
 
-TEST_CASE_TEMPLATE("cas race: of two writers holding the same cas exactly one wins", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("cas race: of two writers holding the same cas exactly one wins", P,
+                   KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
   cfg.policy = P::kKind;
   cfg.memory_limit = 8u << 20;

@@ -91,7 +91,8 @@ ShiftResult ShiftSizes(size_t first, size_t second, size_t limit, policy::Policy
   return out;
 }
 
-TEST_CASE_TEMPLATE("small values then large ones: every set stored, pages move to the large class", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("small values then large ones: every set stored, pages move to the large class",
+                   P, KMD_STORE_LAYOUTS) {
   const ShiftResult r = ShiftSizes(100, 2000, 16u << 20, P::kKind);
   const StoreStats& st = r.st;
   CHECK(r.old_pin_intact);
@@ -105,7 +106,8 @@ TEST_CASE_TEMPLATE("small values then large ones: every set stored, pages move t
   for (const ClassStats& c : st.classes) CHECK(c.outofmemory == 0);
 }
 
-TEST_CASE_TEMPLATE("large values then small ones: every set stored, pages move to the small class", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("large values then small ones: every set stored, pages move to the small class",
+                   P, KMD_STORE_LAYOUTS) {
   const ShiftResult r = ShiftSizes(2000, 100, 16u << 20, P::kKind);
   const StoreStats& st = r.st;
   CHECK(r.old_pin_intact);
@@ -118,7 +120,8 @@ TEST_CASE_TEMPLATE("large values then small ones: every set stored, pages move t
   CHECK(small_pages * 10 >= st.total_pages * 8);
 }
 
-TEST_CASE_TEMPLATE("a class with no page gets one even when the clock never moves", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("a class with no page gets one even when the clock never moves", P,
+                   KMD_STORE_LAYOUTS) {
   // With a real, unmoving notion of age no class is "older": only the starved rule moves pages.
   test::ManualClock clock;
   StoreConfig cfg;
@@ -141,7 +144,8 @@ TEST_CASE_TEMPLATE("a class with no page gets one even when the clock never move
   CHECK(GetValue(store, Key("new", 4999)) == Val(4999, 3000));
 }
 
-TEST_CASE_TEMPLATE("pages whose items are all pinned are not moved; out of memory then, as before", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("pages whose items are all pinned are not moved; out of memory then, as before",
+                   P, KMD_STORE_LAYOUTS) {
   StoreConfig cfg;
   cfg.policy = P::kKind;
   cfg.memory_limit = 4u << 20;
@@ -168,7 +172,8 @@ TEST_CASE_TEMPLATE("pages whose items are all pinned are not moved; out of memor
   CHECK(store.Stats().slabs_moved == 1);
 }
 
-TEST_CASE_TEMPLATE("concurrent writers with a shifting size mix and pinning readers", P, KMD_STORE_LAYOUTS) {
+TEST_CASE_TEMPLATE("concurrent writers with a shifting size mix and pinning readers", P,
+                   KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
   StoreConfig cfg;
   cfg.policy = P::kKind;
