@@ -150,6 +150,46 @@ TEST_CASE_TEMPLATE("out of memory when every item is pinned", P, KMD_STORE_LAYOU
   CHECK(store.Stats().evictions >= 1);
 }
 
+TEST_CASE_TEMPLATE("-M: a full store refuses sets, loses nothing, and reuses expired memory", P,
+                   KMD_STORE_LAYOUTS) {
+  test::ManualClock clock;
+  StoreConfig cfg;
+  cfg.policy = P::kKind;
+  cfg.clock = &clock;
+  cfg.memory_limit = 4u << 20;
+  cfg.shards = 2;
+  cfg.evictions = false;
+  Store store(cfg);
+  const std::string value(1000, 'v');
+  int n = 0;
+  OpStatus status = OpStatus::kOk;
+  for (; n < 100000; ++n) {  // every other item expires in 10 s
+    const std::string key = Key(n);
+    status = store.Set(S(key, value, 0, n % 2 == 1 ? 10 : 0)).status;
+    if (status != OpStatus::kOk) break;
+  }
+  CHECK(status == OpStatus::kNoMemory);
+  StoreStats st = store.Stats();
+  CHECK(st.evictions == 0);
+  CHECK(st.curr_items == static_cast<uint64_t>(n));
+  int present = 0;
+  for (int i = 0; i < n; ++i) present += GetValue(store, Key(i)) == value;
+  CHECK(present == n);
+
+  // A list policy, like memcached's LRU, looks only a few items deep for an expired one under -M;
+  // CLOCK's hand looks further. The crawler finds them all either way.
+  clock.Advance(11);
+  CHECK(store.CrawlExpired(SIZE_MAX) == static_cast<size_t>(n / 2));
+  for (int i = 0; i < n / 4; ++i) {
+    const std::string key = "new" + Key(i);
+    REQUIRE(store.Set(S(key, value)).status == OpStatus::kOk);
+  }
+  st = store.Stats();
+  CHECK(st.evictions == 0);
+  CHECK(st.reclaimed == static_cast<uint64_t>(n / 2));
+  for (int i = 0; i < n; i += 2) CHECK(GetValue(store, Key(i)) == value);
+}
+
 TEST_CASE_TEMPLATE("expired items at the tail are reclaimed before live ones are evicted", P,
                    KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
