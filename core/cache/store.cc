@@ -3,7 +3,8 @@
 // Thread-safety: one mutex per shard guards its index segment, LRU lists, CAS counter, pending
 // flush and counters. Chunks are allocated and filled with no shard lock held; eviction then
 // locks the key's shard (blocking, nothing else held) or try_locks others, never blocking on a
-// second shard lock. Slab class mutexes are leaf locks.
+// second shard lock. Slab class mutexes are leaf locks. CLOCK's per-class hand mutex is held
+// only to step the hand (with no shard lock held, and under it only a class mutex).
 // Page moves: when a class cannot get a chunk (or a class holding much older items has pages to
 // spare), MovePageTo empties one page of a donor class item by item (one shard lock at a time,
 // blocking: the mover holds no other lock) and the allocator reassigns it; see MovePageTo.
@@ -471,7 +472,7 @@ struct Store::Impl {
     Unlink(s, it, hash, /*evicted=*/!expired);
   }
 
-  // An expired (or flushed) item leaves: memcached counts it reclaimed once its memory is reused.
+  // An expired item leaves: memcached counts it reclaimed once its memory is reused.
   void CountReclaimed(Shard& s, int cls, const Item* it) {
     ClassCounters& cc = CC(s, cls);
     ++s.c.reclaimed;
