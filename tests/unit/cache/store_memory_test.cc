@@ -30,6 +30,17 @@ std::string Key(int i) {
   return buf;
 }
 
+// A small store under `kind` on a manual clock.
+StoreConfig ManualConfig(policy::PolicyKind kind, const base::Clock* clock, size_t limit,
+                         uint32_t shards) {
+  StoreConfig cfg;
+  cfg.policy = kind;
+  cfg.clock = clock;
+  cfg.memory_limit = limit;
+  cfg.shards = shards;
+  return cfg;
+}
+
 // Fills a store with 16-byte keys and 100-byte values until it first evicts. `want_cas`: false
 // for sets as the text protocol makes them (no CAS field until a client asks for one).
 StoreStats FillUntilEviction(Store& store, bool want_cas = true) {
@@ -97,11 +108,8 @@ TEST_CASE_TEMPLATE(
     "never more than the limit; eviction in LRU (or CLOCK) order spares recently read items", P,
     KMD_RECENCY_POLICIES) {
   test::ManualClock clock;
-  StoreConfig cfg;
-  cfg.policy = P::kKind;  // S3-FIFO, say, keeps unread early items in main
-  cfg.clock = &clock;
-  cfg.memory_limit = 8u << 20;
-  cfg.shards = 4;
+  // LRU or CLOCK: S3-FIFO, say, keeps unread early items in main.
+  const StoreConfig cfg = ManualConfig(P::kKind, &clock, 8u << 20, 4);
   Store store(cfg);
   const std::string value(400, 'v');
   for (int i = 0; i < 1000; ++i) REQUIRE(store.Set(S(Key(i), value)).status == OpStatus::kOk);
@@ -153,11 +161,7 @@ TEST_CASE_TEMPLATE("out of memory when every item is pinned", P, KMD_STORE_LAYOU
 TEST_CASE_TEMPLATE("-M: a full store refuses sets, loses nothing, and reuses expired memory", P,
                    KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  StoreConfig cfg;
-  cfg.policy = P::kKind;
-  cfg.clock = &clock;
-  cfg.memory_limit = 4u << 20;
-  cfg.shards = 2;
+  StoreConfig cfg = ManualConfig(P::kKind, &clock, 4u << 20, 2);
   cfg.evictions = false;
   Store store(cfg);
   const std::string value(1000, 'v');
@@ -193,11 +197,7 @@ TEST_CASE_TEMPLATE("-M: a full store refuses sets, loses nothing, and reuses exp
 TEST_CASE_TEMPLATE("expired items at the tail are reclaimed before live ones are evicted", P,
                    KMD_STORE_LAYOUTS) {
   test::ManualClock clock;
-  StoreConfig cfg;
-  cfg.policy = P::kKind;
-  cfg.clock = &clock;
-  cfg.memory_limit = 4u << 20;
-  cfg.shards = 1;
+  const StoreConfig cfg = ManualConfig(P::kKind, &clock, 4u << 20, 1);
   Store store(cfg);
   const std::string value(1000, 'v');
   int n = 0;
